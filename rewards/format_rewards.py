@@ -9,13 +9,11 @@ _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 
 def boxed_format(completion: str) -> float:
     """1.0 when the completion gives a final answer in `\\boxed{...}` with balanced braces, else 0.0."""
-    match = None
-    for match in _BOXED.finditer(completion):
-        pass
-    if match is None:
+    starts = [m.end() for m in _BOXED.finditer(completion)]
+    if not starts:
         return 0.0
     depth = 1
-    for ch in completion[match.end() :]:
+    for ch in completion[starts[-1] :]:
         depth += {"{": 1, "}": -1}.get(ch, 0)
         if depth == 0:
             return 1.0
