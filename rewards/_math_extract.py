@@ -1,0 +1,136 @@
+"""Finding the final answer in a model completion (or in a worked gold solution).
+
+Order of preference, each step used only when the previous finds nothing: `<answer>` tags, the last `\\boxed{}` /
+`\\fbox{}` group (several boxes written side by side form one list answer), "the (final) answer is ...", GSM8K's
+`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` span, and finally the last number. Every scan is a single
+left-to-right pass or a linear regular expression, so a 20 KB degenerate completion costs microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["extract_answer", "last_number", "looks_like_bare_answer"]
+
+MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
+_MAX_BOX_CHARS = 2_000
+_BOX_GAP = re.compile(r"^[\s,;$.]*(?:\\[()\[\]]|and|or|\\text\{\s*(?:and|or)\s*\}|[\s,;$.])*$")
+_ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
+_ANSWER_PHRASE = re.compile(
+    r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=|should\s+be|would\s+be|will\s+be)\s*:?"
+    r"|\*\*final\s+answer\*\*\s*:?|####",
+    re.IGNORECASE,
+)
+_MATH_SPAN = re.compile(
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?!\$)",
+    re.DOTALL,
+)
+_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
+_SENTENCE_END = re.compile(r"(?<![\d\\])\.(?:\s|$)|\n")
+_WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+
+
+def _strip_think(text: str) -> str:
+    """Reasoning models put scratch work in `<think>`; the answer is what follows the last `</think>`."""
+    if "</think>" in text:
+        after = text.rsplit("</think>", 1)[1]
+        if after.strip():
+            return after
+        text = text.rsplit("</think>", 1)[0]
+    return text.replace("<think>", " ")
+
+
+def _read_braced(text: str, start: int) -> tuple[str, int] | None:
+    """Content of the brace group opening at text[start] == '{' (nested braces), with the end index."""
+    depth = 0
+    for index in range(start, min(len(text), start + _MAX_BOX_CHARS)):
+        char = text[index]
+        if char == "{" and text[index - 1] != "\\":
+            depth += 1
+        elif char == "}" and text[index - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1 : index], index + 1
+    return None
+
+
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    for match in re.finditer(r"\\(?:boxed|fbox)\s*", text):
+        start = match.end()
+        if start < len(text) and text[start] == "{":
+            braced = _read_braced(text, start)
+            if braced is None:  # truncated generation: keep what was written up to the end of the line
+                found.append((match.start(), len(text), text[start + 1 :].split("\n")[0][:200]))
+                continue
+            found.append((match.start(), braced[1], braced[0]))
+        else:
+            word = re.match(r"[^\s$]+", text[start:])
+            if word:
+                found.append((match.start(), start + word.end(), word.group()))
+    return found
+
+
+def _last_box_group(text: str) -> str | None:
+    boxes = _boxes(text)
+    if not boxes:
+        return None
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        if not _BOX_GAP.match(text[box[1] : group[0][0]]):
+            break
+        group.insert(0, box)
+    contents = list(dict.fromkeys(b[2].strip() for b in group))
+    return ", ".join(contents)
+
+
+def _after_phrase(text: str) -> str | None:
+    matches = list(_ANSWER_PHRASE.finditer(text))
+    if not matches:
+        return None
+    rest = text[matches[-1].end() :].lstrip(" :*")
+    spans = list(_MATH_SPAN.finditer(rest[:400]))
+    line_end = _SENTENCE_END.search(rest)
+    sentence = rest[: line_end.start()] if line_end else rest
+    if spans and spans[0].start() < len(sentence) + 2:
+        inner = [s for s in spans if s.start() <= len(sentence) + 2]
+        if len(inner) > 1 and re.search(r"\bis\b", sentence[: inner[-1].start()]):
+            inner = inner[-1:]
+        return ", ".join(_span_text(s) for s in inner)
+    sentence = re.split(r"\bis\b", sentence)[-1]
+    return sentence.strip().rstrip(".").strip() or None
+
+
+def _span_text(match: re.Match) -> str:
+    return next(group for group in match.groups() if group is not None).strip()
+
+
+def _last_math_span(text: str) -> str | None:
+    spans = list(_MATH_SPAN.finditer(text))
+    return _span_text(spans[-1]) if spans else None
+
+
+def last_number(text: str) -> str | None:
+    """The last number in the text (integers, decimals, 1,000-style and a/b fractions)."""
+    numbers = _NUMBER.findall(text[-MAX_SCAN_CHARS:])
+    return numbers[-1].replace(" ", "") if numbers else None
+
+
+def looks_like_bare_answer(text: str) -> bool:
+    """A short single-line string with at most two plain words is an answer, not a completion."""
+    text = text.strip()
+    return bool(text) and len(text) <= 120 and "\n" not in text and len(_WORDS.findall(text)) <= 2
+
+
+def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
+    """The final answer written in `completion`, as raw LaTeX/text (not yet normalised), or None."""
+    text = _strip_think(completion[-MAX_SCAN_CHARS:])
+    tags = _ANSWER_TAG.findall(text)
+    if tags and tags[-1].strip():
+        inner = tags[-1].strip()
+        return _last_box_group(inner) or inner
+    for finder in (_last_box_group, _after_phrase, _last_math_span):
+        answer = finder(text)
+        if answer and answer.strip():
+            return answer.strip()
+    return last_number(text) if number_fallback else None
