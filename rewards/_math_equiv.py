@@ -103,10 +103,23 @@ def _squash(text: str) -> str:
 
 # --- relations ------------------------------------------------------------------------------------------------
 def _is_assignment(node: tuple) -> bool:
-    if node[0] != "rel" or node[1] != ("=",):
-        return False
-    lhs = node[2][0]
-    return lhs[0] in ("sym", "call") or (lhs[0] == "tuple" and all(item[0] == "sym" for item in lhs[3]))
+    """`x = 3`, `f(x) = ...`, `(p, q) = (3, 2)`, `AB = 4`, `|AB| = 1`, `NO/BO = ...`: a name on the left."""
+    return node[0] == "rel" and node[1] == ("=",) and _is_name(node[2][0])
+
+
+def _is_name(node: tuple) -> bool:
+    kind = node[0]
+    if kind in ("sym", "call"):
+        return True
+    if kind == "mul":
+        return all(child[0] == "sym" for child in node[1])
+    if kind == "div":
+        return _is_name(node[1]) and _is_name(node[2])
+    if kind == "fn" and node[1] == "abs":
+        return _is_name(node[2][0])
+    if kind == "tuple":
+        return all(_is_name(item) for item in node[3])
+    return False
 
 
 def _relation_cases(gold: tuple, pred: tuple) -> bool:
@@ -189,7 +202,7 @@ def _inequality_to_set(rel: tuple) -> tuple | None:
     if ops == ("≠",) and parts[0][0] == "sym":
         left, right = ("tuple", "(", ")", (_NEG_INF, parts[1])), ("tuple", "(", ")", (parts[1], _INF))
         return ("union", (left, right))
-    if len(ops) == 2 and set(ops) <= {"<", "≤"} and parts[1][0] == "sym":
+    if len(ops) == 2 and set(ops) <= {"<", "≤"} and parts[1][0] in ("sym", "call"):
         return ("tuple", "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]", (parts[0], parts[2]))
     if len(ops) == 1 and ops[0] in ("<", "≤"):
         closed = ops[0] == "≤"
@@ -283,15 +296,10 @@ def _ordered_equal(gold: tuple, pred: tuple) -> bool:
 
 
 def _unordered_equal(gold: tuple, pred: tuple) -> bool:
-    if len(gold) != len(pred):
+    """Set semantics: every gold element is in the prediction and every predicted element is in the gold."""
+    if len(pred) > 2 * len(gold) + 2:
         return False
-    unused = list(pred)
-    for g in gold:
-        match = next((i for i, p in enumerate(unused) if _equiv(g, p)), None)
-        if match is None:
-            return False
-        unused.pop(match)
-    return True
+    return all(any(_equiv(g, p) for p in pred) for g in gold) and all(any(_equiv(g, p) for g in gold) for p in pred)
 
 
 # --- scalars --------------------------------------------------------------------------------------------------

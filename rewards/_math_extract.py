@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["extract_answer", "last_number", "looks_like_bare_answer"]
+__all__ = ["extract_answer", "last_number", "looks_like_bare_answer", "undouble_backslashes"]
 
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
-_BOX_GAP = re.compile(r"^[\s,;$.]*(?:\\[()\[\]]|and|or|\\text\{\s*(?:and|or)\s*\}|[\s,;$.])*$")
+_BOX_GAP = re.compile(
+    r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{\s*(?:and|or|,)?\s*\}|[\s,;$.~])*$"
+)
 _ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _ANSWER_PHRASE = re.compile(
     r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=|should\s+be|would\s+be|will\s+be)\s*:?"
@@ -26,7 +28,11 @@ _MATH_SPAN = re.compile(
     re.DOTALL,
 )
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
-_SENTENCE_END = re.compile(r"(?<![\d\\])\.(?:\s|$)|\n")
+_SENTENCE_END = re.compile(r"(?<!\\)\.(?:\s|$)|\n")
+_DOUBLED_COMMAND = re.compile(
+    r"\\\\(?=(?:boxed|fbox|frac|dfrac|tfrac|left|right|sqrt|pi|text|cdot|times|infty|leq?|geq?|neq?|begin|end|pm)"
+    r"(?![a-zA-Z]))"
+)
 _WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 
 
@@ -85,19 +91,22 @@ def _last_box_group(text: str) -> str | None:
 
 
 def _after_phrase(text: str) -> str | None:
+    """What follows the last "the final answer is" / "Answer:" / "####", up to the end of that sentence."""
     matches = list(_ANSWER_PHRASE.finditer(text))
     if not matches:
         return None
     rest = text[matches[-1].end() :].lstrip(" :*")
-    spans = list(_MATH_SPAN.finditer(rest[:400]))
     line_end = _SENTENCE_END.search(rest)
     sentence = rest[: line_end.start()] if line_end else rest
-    if spans and spans[0].start() < len(sentence) + 2:
-        inner = [s for s in spans if s.start() <= len(sentence) + 2]
-        if len(inner) > 1 and re.search(r"\bis\b", sentence[: inner[-1].start()]):
-            inner = inner[-1:]
-        return ", ".join(_span_text(s) for s in inner)
-    sentence = re.split(r"\bis\b", sentence)[-1]
+    spans = [s for s in _MATH_SPAN.finditer(rest[:400]) if s.start() <= len(sentence)]
+    outside = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    verbs = list(re.finditer(r"\b(?:is|are|be|was|equals)\b", outside))
+    if verbs:  # "The volume of $ABCD$ is 120": the answer follows the verb
+        start = verbs[-1].end()
+        spans = [s for s in spans if s.start() >= start]
+        sentence = sentence[start:]
+    if spans:
+        return ", ".join(_span_text(s) for s in spans)
     return sentence.strip().rstrip(".").strip() or None
 
 
@@ -122,13 +131,23 @@ def looks_like_bare_answer(text: str) -> bool:
     return bool(text) and len(text) <= 120 and "\n" not in text and len(_WORDS.findall(text)) <= 2
 
 
+def undouble_backslashes(text: str) -> str:
+    """`\\\\frac` (a JSON- or prompt-escaped `\\frac`) back to one backslash before known command names."""
+    return _DOUBLED_COMMAND.sub(r"\\", text)
+
+
 def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     """The final answer written in `completion`, as raw LaTeX/text (not yet normalised), or None."""
-    text = _strip_think(completion[-MAX_SCAN_CHARS:])
+    text = undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:]))
     tags = _ANSWER_TAG.findall(text)
     if tags and tags[-1].strip():
         inner = tags[-1].strip()
         return _last_box_group(inner) or inner
+    boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
+    if boxes and phrases and phrases[-1].start() > boxes[-1][1]:
+        answer = _after_phrase(text)  # "\\boxed{255} ... The final answer is $10,455$": the later one wins
+        if answer:
+            return answer
     for finder in (_last_box_group, _after_phrase, _last_math_span):
         answer = finder(text)
         if answer and answer.strip():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rewards._math_extract import undouble_backslashes
+
 __all__ = ["MAX_ANSWER_CHARS", "PathologicalInput", "normalize_answer", "strip_math_delimiters"]
 
 # Extracted answers longer than this are not answers but runaway generations; rejecting them up front keeps the
@@ -50,7 +52,7 @@ _PLAIN_UNIT = re.compile(
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\^\s*\{\s*o\s*\}|\\circ|°|\\degree|\^\s*\{\s*\}")
 _PERCENT_WORDS = re.compile(r"\s*\b(?:percent(?:age)?|pct)\b")
 _CONNECTIVES = re.compile(r"\\text\s*\{\s*(?:and|or|,)\s*\}|\s+(?:and|or)\s+|\bor\b(?=\s*[(\[{$\\\d-])")
-_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d*,)")
+_THOUSANDS = re.compile(r"(?<![\d.,(\[])(\d{1,3}(?:,\d{3})+)(?![\d,)\]]|\.\d*,)")
 _MIXED_NUMBER = re.compile(r"(?<![\d.}^_])(\d+)\s*\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}")
 _FRAC_SHORTHAND = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF_SHORTHAND = re.compile(r"\\frac\s*(\d)\s*(?=\{)")
@@ -128,7 +130,8 @@ def _unwrap_text(text: str) -> str:
 
 def _separators(text: str) -> str:
     """Thousands separators written as `{,}`, `,\\!`, `\\,` or `\\!` between digit groups become plain commas/nothing."""
-    text = text.replace("{,}", ",")
+    text = re.sub(r"(?<=\d)\s*\{\s*,\s*\}\s*(?=\d{3}(?!\d))", ",", text)
+    text = re.sub(r"^(\d{1,3})((?: \d{3})+)$", lambda m: m.group(1) + m.group(2).replace(" ", ""), text.strip())
     text = re.sub(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))", ",", text)
     return re.sub(r"(?<=\d)\\[,!]\s*(?=\d{3}(?!\d))", "", text)
 
@@ -155,7 +158,7 @@ def normalize_answer(answer: str, collapse_thousands: bool = True) -> str:
     """Return the canonical spelling of an extracted answer; raises `PathologicalInput` when it is too long."""
     if len(answer) > MAX_ANSWER_CHARS:
         raise PathologicalInput(f"answer has {len(answer)} characters, more than the {MAX_ANSWER_CHARS} allowed")
-    text = strip_math_delimiters(answer)
+    text = strip_math_delimiters(undouble_backslashes(answer))
     for old, new in _LITERAL_REPLACEMENTS:
         text = text.replace(old, new)
     text = text.replace("$", " ")

@@ -45,6 +45,7 @@ _TOKEN = re.compile(
     r"|(?P<other>.)"
 )
 _ONE_LETTER_FUNCS = frozenset("fgh")
+_NON_ATOM_COMMANDS = frozenset(["\\cup", "\\pm", "\\mp", "\\cdot", "\\times", "\\div", "\\}", "\\|"])
 
 
 class ParseError(ValueError):
@@ -226,7 +227,7 @@ class _Parser:
         if kind in ("num", "word", "text"):
             return True
         if kind == "cmd":
-            return value not in _RELOPS and value not in ("\\cup", "\\pm", "\\mp", "\\cdot", "\\times", "\\div")
+            return value not in _RELOPS and value not in _NON_ATOM_COMMANDS
         return kind == "op" and value in ("(", "{", "⟦")
 
     # --- atoms ------------------------------------------------------------------------------------------
