@@ -3,7 +3,7 @@
 Policy, in the order it is applied (documented in `rewards/math_rewards.py` too):
 - Integers and exact rationals are compared exactly (`0.0000001 != 0.0000002`, `1000.0 == 1000`).
 - A gold written with d decimals accepts a prediction that rounds to it at d decimals, is at least as precise,
-  and is within 1e-3 relative (16386.17 accepts 16386.166; 0.5 rejects 0.52).
+  and is within 5e-3 relative (16386.17 accepts 16386.166, 1.41 accepts sqrt(2); 0.5 rejects 0.52, 0.33 rejects 1/3).
 - An exact non-integer gold accepts a decimal prediction whose shown digits are right (|p - g| < 10^-k for k
   decimals) and whose relative error is at most 1e-4, the tolerance of Qwen2.5-Math's `math_equal` grader
   (1/3 accepts 0.3333 and 0.33333, rejects 0.333). An integer gold needs an exactly equal prediction.
@@ -40,7 +40,7 @@ __all__ = ["Inconclusive", "equivalent"]
 
 _PROBE_POINTS = 3
 _SYMBOLIC_REL_TOL = NUMERIC.mpf(10) ** -25
-_GOLD_DECIMAL_REL_TOL = NUMERIC.mpf("1e-3")
+_GOLD_DECIMAL_REL_TOL = NUMERIC.mpf("5e-3")
 _PRED_DECIMAL_REL_TOL = NUMERIC.mpf("1e-4")
 _MAX_PM_EXPANSION = 3  # at most 2^3 sign combinations
 _INF = ("const", "oo")
@@ -262,6 +262,10 @@ def _pm_variants(node: tuple, budget: int) -> list[tuple]:
     raise PathologicalInput(f"± inside {node[0]}")
 
 
+def _is_vector(node: tuple) -> bool:
+    return len(node[1]) == 1 or all(len(row) == 1 for row in node[1])
+
+
 def _elements(node: tuple) -> tuple[tuple, ...]:
     if node[0] in ("list", "set"):
         return node[1]
@@ -269,7 +273,7 @@ def _elements(node: tuple) -> tuple[tuple, ...]:
         return node[1]
     if node[0] == "tuple":
         return node[3]
-    if node[0] == "matrix" and (len(node[1]) == 1 or all(len(row) == 1 for row in node[1])):
+    if node[0] == "matrix" and _is_vector(node):
         return tuple(cell for row in node[1] for cell in row)
     return (node,)
 
@@ -277,6 +281,8 @@ def _elements(node: tuple) -> tuple[tuple, ...]:
 def _collection_equal(gold: tuple, pred: tuple) -> bool:
     gk, pk = gold[0], pred[0]
     if gk == "matrix" and pk == "matrix":
+        if _is_vector(gold) and _is_vector(pred):
+            return _ordered_equal(_elements(gold), _elements(pred))  # row and column vectors are both accepted
         return len(gold[1]) == len(pred[1]) and all(
             len(gr) == len(pr) and all(_equiv(g, p) for g, p in zip(gr, pr)) for gr, pr in zip(gold[1], pred[1])
         )

@@ -15,7 +15,16 @@ import mpmath
 
 from rewards._math_normalize import PathologicalInput
 
-__all__ = ["NotExact", "NotScalar", "to_mpf", "decimal_places", "evaluate_exact", "evaluate_numeric", "free_symbols", "NUMERIC"]
+__all__ = [
+    "NotExact",
+    "NotScalar",
+    "to_mpf",
+    "decimal_places",
+    "evaluate_exact",
+    "evaluate_numeric",
+    "free_symbols",
+    "NUMERIC",
+]
 
 # One private context with fixed precision: mpmath's global `mp` is process-wide mutable state, so a shared,
 # never-modified context keeps concurrent calls from worker threads independent.

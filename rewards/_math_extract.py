@@ -14,9 +14,7 @@ __all__ = ["extract_answer", "last_number", "looks_like_bare_answer", "undouble_
 
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
-_BOX_GAP = re.compile(
-    r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{\s*(?:and|or|,)?\s*\}|[\s,;$.~])*$"
-)
+_BOX_GAP = re.compile(r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{\s*(?:and|or|,)?\s*\}|[\s,;$.~])*$")
 _ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _ANSWER_PHRASE = re.compile(
     r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=|should\s+be|would\s+be|will\s+be)\s*:?"

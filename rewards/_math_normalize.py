@@ -41,13 +41,17 @@ _UNIT_WORDS = (
     "|degrees?|deg|radians?|rad|people|persons?|students?|items?|times|ways|apples|cookies|books|marbles|pages"
 )
 _UNIT_TEXT = re.compile(
-    r"\\(?:text|textbf|textnormal|textrm|mbox|mathrm|rm)\s*\{\s*(?:" + _UNIT_WORDS + r")(?:\s+(?:"
-    + _UNIT_WORDS
-    + r"))*\s*\.?\s*\}(?:\s*\^\s*\{?\s*[23]\s*\}?|[²³])?"
+    r"\\(?:text|textbf|textnormal|textrm|mbox|mathrm|rm)\s*\{\s*[A-Za-z][A-Za-z /.]*\}(?:\s*\^\s*\{?\s*[23]\s*\}?|[²³])?"
 )
-_MULTI_LETTER_UNITS = "|".join(w for w in _UNIT_WORDS.split("|") if len(w.rstrip("?")) > 1 and w not in ("in", "mi", "deg", "rad"))
+_MULTI_LETTER_UNITS = "|".join(
+    w for w in _UNIT_WORDS.split("|") if len(w.rstrip("?")) > 1 and w not in ("in", "mi", "deg", "rad")
+)
 _PLAIN_UNIT = re.compile(
-    r"([\d}])\s*(?:" + _MULTI_LETTER_UNITS + r")\b(?:\s*\^\s*\{?\s*[23]\s*\}?|[²³])?(?:\s+(?:" + _MULTI_LETTER_UNITS + r")\b)*"
+    r"([\d}])\s*(?:"
+    + _MULTI_LETTER_UNITS
+    + r")\b(?:\s*\^\s*\{?\s*[23]\s*\}?|[²³])?(?:\s+(?:"
+    + _MULTI_LETTER_UNITS
+    + r")\b)*"
 )
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\^\s*\{\s*o\s*\}|\\circ|°|\\degree|\^\s*\{\s*\}")
 _PERCENT_WORDS = re.compile(r"\s*\b(?:percent(?:age)?|pct)\b")
@@ -118,7 +122,7 @@ def _unwrap_text(text: str) -> str:
     """Drop unit `\\text{cm}`-style blocks, then unwrap remaining text/font wrappers (innermost first)."""
     text = _CONNECTIVES.sub(", ", text)
     stripped = _UNIT_TEXT.sub(" ", text)
-    if stripped.strip():
+    if re.search(r"\d", stripped):  # words in \text next to a number are units; a lone \text{Evelyn} is the answer
         text = stripped
     for _ in range(6):
         new = _TEXT_WRAPPERS.sub(lambda m: " " + m.group(1) + " ", text)

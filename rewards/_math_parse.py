@@ -25,12 +25,71 @@ MAX_NESTING = 40  # deeper nesting is degenerate output, not an answer
 MAX_NUMBER_DIGITS = 400  # a 10^5-digit literal would make exact arithmetic slow
 
 KNOWN_FUNCTIONS = frozenset(
-    "sin cos tan sec csc cot arcsin arccos arctan sinh cosh tanh ln log exp sqrt floor ceil abs gcd lcm max min"
-    " det arg".split()
+    [
+        "sin",
+        "cos",
+        "tan",
+        "sec",
+        "csc",
+        "cot",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "ln",
+        "log",
+        "exp",
+        "sqrt",
+        "floor",
+        "ceil",
+        "abs",
+        "gcd",
+        "lcm",
+        "max",
+        "min",
+        "det",
+        "arg",
+    ]
 )
 _GREEK = frozenset(
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau"
-    " upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega".split()
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "varepsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "vartheta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "varphi",
+        "chi",
+        "psi",
+        "omega",
+        "Gamma",
+        "Delta",
+        "Theta",
+        "Lambda",
+        "Xi",
+        "Sigma",
+        "Phi",
+        "Psi",
+        "Omega",
+    ]
 )
 _RELOPS = {"=": "=", "<": "<", ">": ">", "\\le": "≤", "\\leq": "≤", "\\leqslant": "≤", "\\ge": "≥", "\\geq": "≥",
            "\\geqslant": "≥", "\\ne": "≠", "\\neq": "≠", "≤": "≤", "≥": "≥", "≠": "≠", "\\in": "in",
@@ -75,7 +134,7 @@ def _split_word(word: str) -> list[tuple[str, str]]:
     """`sin` is a function, `pi`/`oo` constants, `xy` is x*y, longer unknown words are text."""
     if word in KNOWN_FUNCTIONS:
         return [("cmd", "\\" + word)]
-    if word in ("pi", "oo", "infinity", "infty"):
+    if word in ("pi", "oo", "inf", "infinity", "infty"):
         return [("cmd", "\\pi" if word == "pi" else "\\infty")]
     if len(word) <= 2:
         return [("word", ch) for ch in word]
@@ -298,6 +357,8 @@ class _Parser:
             return ("fn", "sqrt", (self._group(),))
         if word in ("infty", "inf"):
             return ("const", "oo")
+        if word in ("emptyset", "varnothing", "empty"):
+            return ("set", ())
         if word == "pi":
             return ("const", "pi")
         if word in ("{", "lbrace"):
