@@ -171,6 +171,8 @@ def _proportional(gold: tuple, pred: tuple, sign: int) -> bool:
     for env in _probe_envs(symbols):
         try:
             g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
+        except PathologicalInput:
+            raise
         except (ValueError, ZeroDivisionError, TypeError):
             continue
         if _near_zero(g) and _near_zero(p):
@@ -343,6 +345,8 @@ def _value_equal(gold: tuple, pred: tuple) -> bool:
             g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
         except NotScalar:
             return False
+        except PathologicalInput:
+            raise
         except (ValueError, ZeroDivisionError, TypeError, OverflowError):
             continue
         if not _close(g, p, gold_places, pred_places, False):

@@ -14,6 +14,7 @@ __all__ = ["extract_answer", "last_number", "looks_like_bare_answer", "undouble_
 
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
+_MAX_BOXES = 32
 _BOX_GAP = re.compile(r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{\s*(?:and|or|,)?\s*\}|[\s,;$.~])*$")
 _ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _ANSWER_PHRASE = re.compile(
@@ -60,7 +61,8 @@ def _read_braced(text: str, start: int) -> tuple[str, int] | None:
 
 def _boxes(text: str) -> list[tuple[int, int, str]]:
     found = []
-    for match in re.finditer(r"\\(?:boxed|fbox)\s*", text):
+    # Only the last boxes can hold the answer; capping them keeps 5,000 nested `\boxed{` linear in the text size.
+    for match in list(re.finditer(r"\\(?:boxed|fbox)\s*", text))[-_MAX_BOXES:]:
         start = match.end()
         if start < len(text) and text[start] == "{":
             braced = _read_braced(text, start)

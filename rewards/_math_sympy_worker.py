@@ -22,7 +22,7 @@ __all__ = ["SympyWorker", "WORKER"]
 
 logger = logging.getLogger(__name__)
 
-STARTUP_TIMEOUT_S = 60.0  # importing sympy in a fresh interpreter takes ~1 s; a loaded 2-core CI box, longer
+STARTUP_TIMEOUT_S = 60.0  # for an explicit warm-up: importing sympy takes ~1 s, longer on a loaded 2-core box
 
 
 class SympyWorker:
@@ -32,41 +32,54 @@ class SympyWorker:
         self._lock = threading.Lock()
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
+        self._ready = False
         self._owner_pid = os.getpid()
 
     def _reset_after_fork(self) -> None:
+        """In a forked child the parent's pipe and process handle are not ours: forget them (never kill them)."""
         self._lock = threading.Lock()
-        self._process, self._conn, self._owner_pid = None, None, os.getpid()
+        self._process, self._conn, self._ready, self._owner_pid = None, None, False, os.getpid()
 
-    def start(self) -> None:
-        """Start the child (blocking until sympy is imported there) unless it is already running."""
+    def start(self, timeout_s: float = STARTUP_TIMEOUT_S) -> bool:
+        """Start the child if needed and wait up to `timeout_s` for it to be ready; True when it is."""
         with self._lock:
-            self._ensure_started()
+            return self._ready_within(time.monotonic() + timeout_s)
 
-    def _ensure_started(self) -> None:
+    def _ready_within(self, deadline: float) -> bool:
+        """Launch the child without blocking, then wait for its "ready" until `deadline` (it keeps starting after)."""
         if self._owner_pid != os.getpid():
             self._reset_after_fork()
-        if self._process is not None and self._process.is_alive():
-            return
-        context = multiprocessing.get_context("spawn")
-        parent_conn, child_conn = context.Pipe()
-        process = context.Process(target=_serve, args=(child_conn,), name="math-sympy-worker", daemon=True)
-        process.start()
-        child_conn.close()
-        if not parent_conn.poll(STARTUP_TIMEOUT_S):
-            process.kill()
-            raise RuntimeError(f"sympy worker did not start within {STARTUP_TIMEOUT_S} s; is sympy installed?")
-        parent_conn.recv()
-        self._process, self._conn = process, parent_conn
+        if self._process is not None and not self._process.is_alive():
+            self._kill()
+        if self._process is None:
+            context = multiprocessing.get_context("spawn")
+            parent_conn, child_conn = context.Pipe()
+            process = context.Process(target=_serve, args=(child_conn,), name="math-sympy-worker", daemon=True)
+            process.start()
+            child_conn.close()
+            self._process, self._conn, self._ready = process, parent_conn, False
+        if not self._ready:
+            assert self._conn is not None
+            if not self._conn.poll(max(0.0, deadline - time.monotonic())):
+                return False
+            self._conn.recv()
+            self._ready = True
+        return True
 
     def equal(self, gold: tuple, pred: tuple, timeout_s: float) -> bool | None:
-        """Ask sympy whether gold - pred simplifies to 0; None when `timeout_s` ran out (the child is killed)."""
+        """Ask sympy whether gold - pred simplifies to 0; None when `timeout_s` ran out (a busy child is killed).
+
+        The time to start the child counts against the budget too, so a call never blocks longer than
+        `timeout_s`; a child still importing sympy is left to finish starting for the next call.
+        """
+        deadline = time.monotonic() + timeout_s
         with self._lock:
-            self._ensure_started()
+            if not self._ready_within(deadline):
+                return None
             assert self._conn is not None
             try:
                 self._conn.send(("equal", gold, pred))
-                if self._conn.poll(max(timeout_s, 0.0)):
+                if self._conn.poll(max(0.0, deadline - time.monotonic())):
                     status, value = self._conn.recv()
                     if status == "error":
                         logger.debug("sympy worker could not compare: %s", value)
@@ -84,7 +97,7 @@ class SympyWorker:
             self._process.join(timeout=5)
         if self._conn is not None:
             self._conn.close()
-        self._process, self._conn = None, None
+        self._process, self._conn, self._ready = None, None, False
 
     def stop(self) -> None:
         with self._lock:

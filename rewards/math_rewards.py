@@ -61,8 +61,9 @@ def _count_exhaustion(gold: str, prediction: str) -> None:
 
 
 def warmup() -> None:
-    """Start the sympy worker now rather than at the first symbolic case (useful in pool initialisers)."""
-    WORKER.start()
+    """Start the sympy worker now rather than at the first case that needs it (benchmarks, pool initialisers)."""
+    if not WORKER.start():
+        raise RuntimeError("the sympy worker did not start; check that sympy imports in a fresh interpreter")
 
 
 def _gold_answer(gold: str) -> str | None:
@@ -182,5 +183,5 @@ def math_rewards_batch(
     if not max_workers or len(pairs) <= chunk_size:
         return _score_chunk(pairs)
     chunks = [pairs[i : i + chunk_size] for i in range(0, len(pairs), chunk_size)]
-    with ProcessPoolExecutor(max_workers=max_workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=max_workers, mp_context=get_context("spawn"), initializer=warmup) as pool:
         return [score for chunk_scores in pool.map(_score_chunk, chunks) for score in chunk_scores]
