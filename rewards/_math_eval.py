@@ -230,10 +230,12 @@ def _numeric_power(base: object, exponent: object) -> object:
         ratio = NUMERIC.re(exponent)
         if ratio == NUMERIC.nint(ratio):
             return NUMERIC.power(base, int(NUMERIC.nint(ratio)))
-        # real odd roots of negatives: (-8)^(1/3) = -2, matching what a student means by \sqrt[3]{-8}
-        inverse = 1 / ratio
-        if abs(inverse - NUMERIC.nint(inverse)) < NUMERIC.mpf(10) ** -30 and int(NUMERIC.nint(inverse)) % 2:
-            return -NUMERIC.power(-base, ratio)
+        # Real roots of negatives for odd denominators: (-8)^(2/3) = 4 and (-8)^(1/3) = -2, as a student means
+        # \sqrt[3]{-8}; the principal complex branch would make x^{2/3} differ from \sqrt[3]{x}^2 for x < 0.
+        rational = Fraction(float(ratio)).limit_denominator(1000)
+        if rational.denominator % 2 and abs(ratio - to_mpf(rational)) < NUMERIC.mpf(10) ** -30:
+            magnitude = NUMERIC.power(-NUMERIC.re(base), ratio)
+            return -magnitude if rational.numerator % 2 else magnitude
     return NUMERIC.power(base, exponent)
 
 

@@ -23,6 +23,7 @@ guards before any evaluation: in a prediction they score 0.0, in a gold they mak
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 1.0
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
+_CHOICE_LABEL = re.compile(
+    r"^\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
+)
 _exhausted_lock = threading.Lock()
 _exhausted_count = 0
 
@@ -105,6 +109,8 @@ def _compare(gold_node: tuple, answer: str, deadline: float) -> bool:
         text = normalize_answer(answer).lstrip("( ")
         if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()):
             return True
+    else:
+        answer = _CHOICE_LABEL.sub("", answer, count=1) or answer  # "\\textbf{(C)}\\ 42" answers 42
     pred_node = _parse(answer)
     if pred_node[0] == "raw" and gold_node[0] != "raw":
         number = last_number(answer)  # prose around a number, e.g. "so the number is 1,000.99m²"
