@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["extract_answer", "last_number", "looks_like_bare_answer", "undouble_backslashes"]
+__all__ = ["extract_answer", "extract_gold_answer", "last_number", "looks_like_bare_answer", "undouble_backslashes"]
 
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
 _MAX_BOXES = 32
-_BOX_GAP = re.compile(r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{\s*(?:and|or|,)?\s*\}|[\s,;$.~])*$")
+_BOX_GAP = re.compile(r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{[^{}\n]{0,30}\}|[\s,;$.~])*$")
+_GOLD_BOX_GAP = re.compile(
+    r"^(?=[^\n]{0,30}$)[^\w\n]*(?:\w+[^\w\n]*){0,3}$"
+)  # a reference solution's "\boxed{1} papers and \boxed{2} bins"
 _ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _ANSWER_PHRASE = re.compile(
     r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=|should\s+be|would\s+be|will\s+be)\s*:?"
@@ -77,13 +80,14 @@ def _boxes(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def _last_box_group(text: str) -> str | None:
+def _last_box_group(text: str, gap: re.Pattern = _BOX_GAP) -> str | None:
+    """Content of the last box, joined with the boxes just before it when only `gap` separates them."""
     boxes = _boxes(text)
     if not boxes:
         return None
     group = [boxes[-1]]
     for box in reversed(boxes[:-1]):
-        if not _BOX_GAP.match(text[box[1] : group[0][0]]):
+        if not gap.match(text[box[1] : group[0][0]]):
             break
         group.insert(0, box)
     contents = list(dict.fromkeys(b[2].strip() for b in group))
@@ -129,6 +133,13 @@ def looks_like_bare_answer(text: str) -> bool:
     """A short single-line string with at most two plain words is an answer, not a completion."""
     text = text.strip()
     return bool(text) and len(text) <= 120 and "\n" not in text and len(_WORDS.findall(text)) <= 2
+
+
+def extract_gold_answer(solution: str) -> str | None:
+    """The answer of a worked reference solution: its last box group (boxes a few words apart join), else as
+    for a completion."""
+    text = undouble_backslashes(solution[-MAX_SCAN_CHARS:])
+    return _last_box_group(text, _GOLD_BOX_GAP) or extract_answer(text)
 
 
 def undouble_backslashes(text: str) -> str:

@@ -58,6 +58,7 @@ _PERCENT_WORDS = re.compile(r"\s*\b(?:percent(?:age)?|pct)\b")
 _CONNECTIVES = re.compile(r"\\text\s*\{\s*(?:and|or|,)\s*\}|\s+(?:and|or)\s+|\bor\b(?=\s*[(\[{$\\\d-])")
 _THOUSANDS = re.compile(r"(?<![\d.,(\[])(\d{1,3}(?:,\d{3})+)(?![\d,)\]]|\.\d*,)")
 _MIXED_NUMBER = re.compile(r"(?<![\d.}^_])(\d+)\s*\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}")
+_PLAIN_MIXED_NUMBER = re.compile(r"(?<![\d./}])(\d+)[ \t]+(\d+)\s*/\s*(\d+)(?![\d/.])")  # "4 4/9" is 4 + 4/9
 _FRAC_SHORTHAND = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF_SHORTHAND = re.compile(r"\\frac\s*(\d)\s*(?=\{)")
 _FRAC_SECOND_SHORTHAND = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d)")
@@ -159,7 +160,8 @@ def _rewrite_numbers(text: str, collapse_thousands: bool) -> str:
             return f"({whole}+\\frac{{{num}}}{{{den}}})"
         return match.group(0)
 
-    return _MIXED_NUMBER.sub(mixed, text)
+    text = _MIXED_NUMBER.sub(mixed, text)
+    return _PLAIN_MIXED_NUMBER.sub(mixed, text)
 
 
 def normalize_answer(answer: str, collapse_thousands: bool = True) -> str:

@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from rewards._math_equiv import equivalent
-from rewards._math_extract import extract_answer, last_number, looks_like_bare_answer
+from rewards._math_extract import extract_answer, extract_gold_answer, last_number, looks_like_bare_answer
 from rewards._math_normalize import PathologicalInput, normalize_answer, strip_math_delimiters
 from rewards._math_parse import ParseError, parse_answer
 from rewards._math_sympy_worker import WORKER
@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 1.0
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
+_DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|[1-9]\d*,(?:\d{1,2}|\d{4,}))")
 _CHOICE_LABEL = re.compile(
     r"^\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
 )
@@ -72,7 +73,7 @@ def warmup() -> None:
 
 def _gold_answer(gold: str) -> str | None:
     if "\\boxed" in gold or "\\fbox" in gold or not looks_like_bare_answer(strip_math_delimiters(gold)):
-        return extract_answer(gold)
+        return extract_gold_answer(gold)
     return gold
 
 
@@ -103,8 +104,16 @@ def _choice_letter(node: tuple) -> str | None:
     return None
 
 
-def _compare(gold_node: tuple, answer: str, deadline: float) -> bool:
-    letter = _choice_letter(gold_node)
+def _decimal_comma_reading(answer: str) -> list[tuple]:
+    """`1,22`, `1000,99` or `0,111` as a whole answer is a European decimal, read as a second interpretation."""
+    text = strip_math_delimiters(answer).replace("$", "").strip()
+    if _DECIMAL_COMMA.fullmatch(text):
+        return [_parse(text.replace(",", "."))]
+    return []
+
+
+def _compare(gold_nodes: list[tuple], answer: str, deadline: float) -> bool:
+    letter = _choice_letter(gold_nodes[0])
     if letter is not None:
         text = normalize_answer(answer).lstrip("( ")
         if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()):
@@ -112,13 +121,14 @@ def _compare(gold_node: tuple, answer: str, deadline: float) -> bool:
     else:
         answer = _CHOICE_LABEL.sub("", answer, count=1) or answer  # "\\textbf{(C)}\\ 42" answers 42
     pred_node = _parse(answer)
-    if pred_node[0] == "raw" and gold_node[0] != "raw":
+    if pred_node[0] == "raw" and gold_nodes[0][0] != "raw":
         number = last_number(answer)  # prose around a number, e.g. "so the number is 1,000.99m²"
         pred_node = _parse(number) if number else pred_node
-    readings = [pred_node]
-    if gold_node[0] in ("list", "set", "tuple") and pred_node[0] not in ("list", "set", "tuple"):
+    readings = [pred_node] + _decimal_comma_reading(answer)
+    if gold_nodes[0][0] in ("list", "set", "tuple") and pred_node[0] not in ("list", "set", "tuple"):
         readings.append(_parse(answer, collapse_thousands=False))  # "100,200" may be a list, not 100200
-    return any(equivalent(gold_node, reading, _fallback(deadline)) for reading in readings)
+    fallback = _fallback(deadline)
+    return any(equivalent(gold, reading, fallback) for gold in gold_nodes for reading in readings)
 
 
 def _fallback(deadline: float):  # noqa: ANN202 - returns a SymbolicFallback closure
@@ -136,17 +146,17 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     deadline = time.monotonic() + timeout_s
     try:
         gold_answer = _gold_answer(gold)
-        gold_node = _parse(gold_answer) if gold_answer else None
+        gold_nodes = [_parse(gold_answer)] + _decimal_comma_reading(gold_answer) if gold_answer else None
     except (ParseError, PathologicalInput) as err:
         logger.debug("unusable gold %r: %s", gold[:200], err)
         return None
-    if gold_node is None:
+    if gold_nodes is None:
         return None
     answer = _prediction_answer(prediction)
     if answer is None:
         return False
     try:
-        return _compare(gold_node, answer, deadline)
+        return _compare(gold_nodes, answer, deadline)
     except (ParseError, PathologicalInput, RecursionError) as err:
         logger.debug("prediction answer %r rejected: %s", answer[:200], err)
         return False
