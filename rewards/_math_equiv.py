@@ -331,14 +331,9 @@ def _value_equal(gold: tuple, pred: tuple) -> bool:
     gold_places, pred_places = decimal_places(gold), decimal_places(pred)
     symbols = sorted(free_symbols(gold) | free_symbols(pred))
     if not symbols:
-        try:
-            exact_gold, exact_pred = evaluate_exact(gold), evaluate_exact(pred)
-            if exact_gold == exact_pred:
-                return True
-            gold_int = exact_gold.denominator == 1 and gold_places is None
-            return _close(to_mpf(exact_gold), to_mpf(exact_pred), gold_places, pred_places, gold_int)
-        except NotExact:
-            pass
+        exact = _exact_verdict(gold, pred, gold_places, pred_places)
+        if exact is not None:
+            return exact
     decided = 0
     for env in _probe_envs(symbols):
         try:
@@ -358,6 +353,18 @@ def _value_equal(gold: tuple, pred: tuple) -> bool:
             raise Inconclusive("no probe point could be evaluated")
         return fallback(gold, pred)
     return True
+
+
+def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_places: int | None) -> bool | None:
+    """Verdict from exact rational values, or None when either side is irrational."""
+    try:
+        exact_gold, exact_pred = evaluate_exact(gold), evaluate_exact(pred)
+    except NotExact:
+        return None
+    if exact_gold == exact_pred:
+        return True
+    gold_int = exact_gold.denominator == 1 and gold_places is None
+    return _close(to_mpf(exact_gold), to_mpf(exact_pred), gold_places, pred_places, gold_int)
 
 
 def _close(gold: object, pred: object, gold_places: int | None, pred_places: int | None, gold_int: bool) -> bool:

@@ -190,20 +190,14 @@ _UNARY = {
 def evaluate_numeric(node: tuple, env: Mapping[str, object]) -> object:
     """40-digit complex value of the node with free symbols bound by `env`; raises ValueError/ZeroDivisionError."""
     kind = node[0]
-    if kind in ("num", "base", "fact", "pct"):
-        if kind == "pct":
-            return evaluate_numeric(node[1], env) / 100
-        if kind == "fact":
-            return _numeric_factorial(evaluate_numeric(node[1], env))
+    if kind in ("num", "base"):
         return to_mpf(evaluate_exact(node))
-    if kind == "sym":
-        if node[1] not in env:
-            raise ValueError(f"unbound symbol {node[1]}")
-        return env[node[1]]
-    if kind == "const":
-        if node[1] == "oo":
-            raise ValueError("infinity has no numeric value")
-        return _CONSTANTS[node[1]]
+    if kind in ("sym", "const"):
+        return _numeric_leaf(node, env)
+    if kind == "pct":
+        return evaluate_numeric(node[1], env) / 100
+    if kind == "fact":
+        return _numeric_factorial(evaluate_numeric(node[1], env))
     if kind == "neg":
         return -evaluate_numeric(node[1], env)
     if kind == "add":
@@ -219,6 +213,16 @@ def evaluate_numeric(node: tuple, env: Mapping[str, object]) -> object:
     if kind == "call":
         return _pseudo_random_function(node[1], [evaluate_numeric(a, env) for a in node[2]])
     raise NotScalar(f"{kind} has no scalar value")
+
+
+def _numeric_leaf(node: tuple, env: Mapping[str, object]) -> object:
+    if node[0] == "sym":
+        if node[1] not in env:
+            raise ValueError(f"unbound symbol {node[1]}")
+        return env[node[1]]
+    if node[1] == "oo":
+        raise ValueError("infinity has no numeric value")
+    return _CONSTANTS[node[1]]
 
 
 def _numeric_power(base: object, exponent: object) -> object:

@@ -14,142 +14,16 @@ Anything the grammar does not cover raises `ParseError`; the caller then falls b
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
+from rewards._math_lex import GREEK, KNOWN_FUNCTIONS, RELOPS, ParseError, number_node, tokenize
 from rewards._math_normalize import PathologicalInput
 
 __all__ = ["ParseError", "parse_answer", "KNOWN_FUNCTIONS"]
 
 MAX_NESTING = 40  # deeper nesting is degenerate output, not an answer
-MAX_NUMBER_DIGITS = 400  # a 10^5-digit literal would make exact arithmetic slow
-
-KNOWN_FUNCTIONS = frozenset(
-    [
-        "sin",
-        "cos",
-        "tan",
-        "sec",
-        "csc",
-        "cot",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "sinh",
-        "cosh",
-        "tanh",
-        "ln",
-        "log",
-        "exp",
-        "sqrt",
-        "floor",
-        "ceil",
-        "abs",
-        "gcd",
-        "lcm",
-        "max",
-        "min",
-        "det",
-        "arg",
-    ]
-)
-_GREEK = frozenset(
-    [
-        "alpha",
-        "beta",
-        "gamma",
-        "delta",
-        "epsilon",
-        "varepsilon",
-        "zeta",
-        "eta",
-        "theta",
-        "vartheta",
-        "iota",
-        "kappa",
-        "lambda",
-        "mu",
-        "nu",
-        "xi",
-        "rho",
-        "sigma",
-        "tau",
-        "upsilon",
-        "phi",
-        "varphi",
-        "chi",
-        "psi",
-        "omega",
-        "Gamma",
-        "Delta",
-        "Theta",
-        "Lambda",
-        "Xi",
-        "Sigma",
-        "Phi",
-        "Psi",
-        "Omega",
-    ]
-)
-_RELOPS = {"=": "=", "<": "<", ">": ">", "\\le": "≤", "\\leq": "≤", "\\leqslant": "≤", "\\ge": "≥", "\\geq": "≥",
-           "\\geqslant": "≥", "\\ne": "≠", "\\neq": "≠", "≤": "≤", "≥": "≥", "≠": "≠", "\\in": "in",
-           "\\approx": "≈", "\\equiv": "=", "\\lt": "<", "\\gt": ">"}  # fmt: skip
-_TWO_CHAR_OPS = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "=", "=<": "≤", "=>": "≥"}
-_TOKEN = re.compile(
-    r"(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+(?![\d.]))?|\.\d+)"
-    r"|(?P<cmd>\\[a-zA-Z]+|\\[{}|])"
-    r"|(?P<op><=|>=|!=|==|=<|=>|[-+*/^_!=<>(),;:\[\]{}|%≤≥≠±∓∪⟦⟧∥⏎'])"
-    r"|(?P<word>[A-Za-z]+)"
-    r"|(?P<ws>\s+)"
-    r"|(?P<other>.)"
-)
 _ONE_LETTER_FUNCS = frozenset("fgh")
 _NON_ATOM_COMMANDS = frozenset(["\\cup", "\\pm", "\\mp", "\\cdot", "\\times", "\\div", "\\}", "\\|"])
-
-
-class ParseError(ValueError):
-    """The answer text is outside the grammar this checker understands."""
-
-
-def _tokenize(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    for m in _TOKEN.finditer(text):
-        kind, value = m.lastgroup, m.group()
-        if kind == "ws":
-            continue
-        if kind == "other":
-            raise ParseError(f"unexpected character {value!r}")
-        if kind == "num" and len(value) > MAX_NUMBER_DIGITS:
-            raise PathologicalInput(f"number literal with {len(value)} digits")
-        if kind == "op" and value in _TWO_CHAR_OPS:
-            value = _TWO_CHAR_OPS[value]
-        if kind == "word":
-            tokens.extend(_split_word(value))
-            continue
-        tokens.append((kind, value))
-    return tokens
-
-
-def _split_word(word: str) -> list[tuple[str, str]]:
-    """`sin` is a function, `pi`/`oo` constants, `xy` is x*y, longer unknown words are text."""
-    if word in KNOWN_FUNCTIONS:
-        return [("cmd", "\\" + word)]
-    if word in ("pi", "oo", "inf", "infinity", "infty"):
-        return [("cmd", "\\pi" if word == "pi" else "\\infty")]
-    if len(word) <= 2:
-        return [("word", ch) for ch in word]
-    return [("text", word)]
-
-
-def _number(text: str) -> tuple:
-    value = Fraction(text)
-    mantissa, _, exponent = text.lower().partition("e")
-    places = len(mantissa.partition(".")[2]) if "." in mantissa else None
-    if exponent:
-        places = max(0, (places or 0) - int(exponent)) if places is not None or int(exponent) < 0 else None
-    if places == 0 and "." not in mantissa:
-        places = None
-    return ("num", value, places)
 
 
 class _Parser:
@@ -202,7 +76,7 @@ class _Parser:
         exprs, ops = [self.parse_ratio()], []
         while True:
             kind, value = self.peek()
-            op = _RELOPS.get(value) if kind in ("op", "cmd") else None
+            op = RELOPS.get(value) if kind in ("op", "cmd") else None
             if op is None:
                 break
             self.take()
@@ -286,14 +160,14 @@ class _Parser:
         if kind in ("num", "word", "text"):
             return True
         if kind == "cmd":
-            return value not in _RELOPS and value not in _NON_ATOM_COMMANDS
+            return value not in RELOPS and value not in _NON_ATOM_COMMANDS
         return kind == "op" and value in ("(", "{", "⟦")
 
     # --- atoms ------------------------------------------------------------------------------------------
     def parse_atom(self) -> tuple:
         kind, value = self.take()
         if kind == "num":
-            return self._subscript_base(_number(value), value)
+            return self._subscript_base(number_node(value), value)
         if kind == "word":
             return self._symbol(value)
         if kind == "text":
@@ -367,7 +241,7 @@ class _Parser:
             return self._bracket("|")
         if word in KNOWN_FUNCTIONS:
             return self._function(word)
-        if word in _GREEK:
+        if word in GREEK:
             return self._symbol(word)
         raise ParseError(f"unsupported command {name!r}")
 
@@ -403,7 +277,7 @@ class _Parser:
             self.expect(")")
             return node
         node = self.parse_power()
-        while self.peek()[0] in ("num", "word") or (self.peek()[0] == "cmd" and self.peek()[1][1:] in _GREEK):
+        while self.peek()[0] in ("num", "word") or (self.peek()[0] == "cmd" and self.peek()[1][1:] in GREEK):
             node = _mul(node, self.parse_power())
         return node
 
@@ -471,7 +345,7 @@ def _mul(a: tuple, b: tuple) -> tuple:
 
 def parse_answer(text: str) -> tuple:
     """Parse normalised answer text into the tuple AST described in the module docstring."""
-    tokens = _tokenize(text)
+    tokens = tokenize(text)
     if not tokens:
         raise ParseError("empty answer")
     texts = [t for t in tokens if t[0] == "text"]
