@@ -362,4 +362,46 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("text", "\\text{(A), (C)}", "(A), (C)", True),  # several letters
     ("text", "\\text{yes}", "\\text{no}", False),  # yes/no
     ("text", "\\text{Monday}", "\\text{monday}", True),  # case
+    ("repeating", "\\frac{4}{11}", "0.\\overline{36}", True),  # repeating decimal
+    ("repeating", "\\frac{1}{3}", "0.\\overline{3}", True),  # repeating decimal
+    ("repeating", "\\frac{1}{6}", "0.1\\overline{6}", True),  # repeating after a fixed digit
+    ("repeating", "\\frac{1}{6}", "0.1\\overline{7}", False),  # different repetend
+    ("interval", "(-\\infty, \\infty)", "\\mathbb{R}", True),  # all reals
+    ("interval", "(-\\infty, -3] \\cup [3, \\infty)", "x \\le -3 \\text{ or } x \\ge 3", True),  # or of rays
+    ("interval", "(-\\infty, -3] \\cup [3, \\infty)", "x < -3 \\text{ or } x \\ge 3", False),  # open end
+    ("integer", "5", "5^{\\text{th}}", True),  # ordinal
+    ("integer", "21", "21st", True),  # ordinal
+    ("equation", "\\frac{x-3}{2}", "f^{-1}(x)=\\frac{x-3}{2}", True),  # inverse function
+    ("equation", "\\frac{x-3}{2}", "f^{-1}(x)=\\frac{x+3}{2}", False),  # wrong inverse
+    ("equation", "x^2+1", "P(x) = x^2+1", True),  # named polynomial
+    ("equation", "a=2, b=3", "(2,3)", True),  # assignments vs tuple
+    ("equation", "a=2, b=3", "(3,2)", False),  # order
+    ("sqrt", "\\frac{\\sqrt{3}}{3}", "\\frac{1}{\\sqrt{3}}", True),  # rationalised
+    ("sqrt", "\\sqrt[3]{2}", "2^{1/3}", True),  # cube root
+    ("complex", "-1", "e^{i\\pi}", True),  # Euler
+    ("symbolic", "\\frac12", "\\cos\\frac{\\pi}{3}", True),  # trig value
+    (
+        "pm",
+        "\\frac{-b \\pm \\sqrt{b^2-4ac}}{2a}",
+        "\\frac{-b + \\sqrt{b^2-4ac}}{2a}, \\frac{-b - \\sqrt{b^2-4ac}}{2a}",
+        True,
+    ),  # formula
+    ("symbolic", "y=0.5x+3", "y = \\frac{1}{2}x + 3", True),  # decimal slope
+    ("mixed", "\\frac{40}{9}", "4 4/9", True),  # plain mixed number
+    ("mixed", "4", "4 4/9", False),  # whole part only
+    ("mixed", "-\\frac{40}{9}", "-4 4/9", True),  # negative plain mixed number
+    ("decimal", "33.3", "\\frac{100}{3}", True),  # rounded gold, exact prediction
+    (
+        "matrix",
+        "\\begin{pmatrix}0.29\\\\0.196\\\\-0.186\\end{pmatrix}",
+        "\\begin{pmatrix}0.290243531202435\\\\0.196008371385084\\\\-0.186381278538813\\end{pmatrix}",
+        True,
+    ),  # rounded gold
+    (
+        "symbolic",
+        "-\\frac{2(x^2+6)}{9(x^2-2)\\sqrt[3]{x^2-2}^2}",
+        "-\\frac{8x^2}{9(x^2-2)^{5/3}}+\\frac{2}{3(x^2-2)^{2/3}}",
+        True,
+    ),  # real cube roots
+    ("sqrt", "4", "\\frac{34}{16}+\\frac{\\sqrt{1358}}{16}", False),  # close to 4 but not 4
 ]

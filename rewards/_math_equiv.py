@@ -291,12 +291,21 @@ def _collection_equal(gold: tuple, pred: tuple) -> bool:
     if gk == "tuple" and pk == "tuple":
         return (gold[1], gold[2]) == (pred[1], pred[2]) and _ordered_equal(gold[3], pred[3])
     if gk == "union" or pk == "union":
-        return gk == pk and _unordered_equal(gold[1], pred[1])
+        gold, pred = _as_union(gold), _as_union(pred)
+        return gold[0] == pred[0] == "union" and _unordered_equal(gold[1], pred[1])
     if "tuple" in (gk, pk) or "matrix" in (gk, pk):
         if {gk, pk} <= {"tuple", "matrix"} or (gk == "tuple" and gold[1] == "(") or (pk == "tuple" and pred[1] == "("):
             return _ordered_equal(_elements(gold), _elements(pred))
         return False
     return _unordered_equal(_elements(gold), _elements(pred))
+
+
+def _as_union(node: tuple) -> tuple:
+    """`x ≤ -3, x ≥ 3` (an "or" list of one-variable inequalities) as the union of their intervals."""
+    if node[0] != "list" or not all(item[0] == "rel" for item in node[1]):
+        return node
+    parts = [_inequality_to_set(item) for item in node[1]]
+    return ("union", tuple(parts)) if all(p is not None and p[0] == "tuple" for p in parts) else node
 
 
 def _ordered_equal(gold: tuple, pred: tuple) -> bool:

@@ -8,6 +8,7 @@ each construct (fractions, roots, thousands separators, units, degrees, currency
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from rewards._math_extract import undouble_backslashes
 
@@ -59,6 +60,8 @@ _CONNECTIVES = re.compile(r"\\text\s*\{\s*(?:and|or|,)\s*\}|\s+(?:and|or)\s+|\bo
 _THOUSANDS = re.compile(r"(?<![\d.,(\[])(\d{1,3}(?:,\d{3})+)(?![\d,)\]]|\.\d*,)")
 _MIXED_NUMBER = re.compile(r"(?<![\d.}^_])(\d+)\s*\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}")
 _PLAIN_MIXED_NUMBER = re.compile(r"(?<![\d./}])(\d+)[ \t]+(\d+)\s*/\s*(\d+)(?![\d/.])")  # "4 4/9" is 4 + 4/9
+_REPEATING = re.compile(r"(\d*)\.(\d*)\\(?:overline|dot)\s*\{?\s*(\d+)\s*\}?")
+_ORDINAL = re.compile(r"(\d)\s*(?:\^\s*\{?\s*)?(?:st|nd|rd|th)\b\s*\}?")
 _FRAC_SHORTHAND = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF_SHORTHAND = re.compile(r"\\frac\s*(\d)\s*(?=\{)")
 _FRAC_SECOND_SHORTHAND = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d)")
@@ -72,6 +75,8 @@ _LITERAL_REPLACEMENTS = (
     ("\\tfrac", "\\frac"),
     ("\\cfrac", "\\frac"),
     ("\\lbrace", "\\{"),
+    ("\\mathbb{R}", "(-\\infty, \\infty)"),
+    ("\\mathbb R", "(-\\infty, \\infty)"),
     ("\\langle", "("),
     ("\\rangle", ")"),
     ("\u27e8", "("),
@@ -145,10 +150,20 @@ def _separators(text: str) -> str:
     return re.sub(r"(?<=\d)\\[,!]\s*(?=\d{3}(?!\d))", "", text)
 
 
+def _repeating_decimal(match: re.Match) -> str:
+    """`0.\\overline{36}` (or `\\dot`) is the fraction 36/99; written as an exact \\frac for the parser."""
+    whole, fixed, repeating = match.group(1) or "0", match.group(2), match.group(3)
+    value = Fraction(int(whole)) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(repeating), (10 ** len(repeating) - 1) * 10 ** len(fixed))
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+
 def _rewrite_numbers(text: str, collapse_thousands: bool) -> str:
     """Collapse `1,000`; mixed numbers (`3\\frac12` means 3 + 1/2); `\\frac12`, `\\sqrt3`."""
     if collapse_thousands:
         text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
+    text = _REPEATING.sub(_repeating_decimal, text)
+    text = _ORDINAL.sub(r"\1", text)
     text = _FRAC_SHORTHAND.sub(r"\\frac{\1}{\2}", text)
     text = _FRAC_HALF_SHORTHAND.sub(r"\\frac{\1}", text)
     text = _FRAC_SECOND_SHORTHAND.sub(r"\\frac\1{\2}", text)

@@ -201,6 +201,8 @@ class _Parser:
         if self.peek() == ("op", "_"):
             self.take()
             name = f"{name}_{self._group_text()}"
+        if name in _ONE_LETTER_FUNCS and self._inverse_marker():
+            name += "^-1"  # f^{-1}(x), the inverse function, is its own unknown function
         if name in _ONE_LETTER_FUNCS and self.peek() == ("op", "("):
             self.take()
             args = self.parse_items(frozenset(")"))
@@ -209,6 +211,15 @@ class _Parser:
         if name in ("e", "i"):
             return ("const", name)
         return ("sym", name)
+
+    def _inverse_marker(self) -> bool:
+        """Consume `^{-1}` / `^-1` when a parenthesised argument follows it."""
+        ahead = [self.peek(k)[1] for k in range(6)]
+        for marker in (["^", "{", "-", "1", "}", "("], ["^", "-", "1", "("]):
+            if ahead[: len(marker)] == marker:
+                self.pos += len(marker) - 1
+                return True
+        return False
 
     def _group(self) -> tuple:
         if self.accept("{"):
