@@ -404,4 +404,9 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
         True,
     ),  # real cube roots
     ("sqrt", "4", "\\frac{34}{16}+\\frac{\\sqrt{1358}}{16}", False),  # close to 4 but not 4
+    ("choice", "\\textbf{(B) }42", "B", True),  # AMC gold with letter and value: the letter answers it
+    ("choice", "\\textbf{(B) }42", "\\textbf{(B)}\\ 42", True),  # letter and value
+    ("choice", "\\textbf{(B) }42", "42", True),  # value alone
+    ("choice", "\\textbf{(B) }42", "\\textbf{(D)}\\ 42", False),  # wrong letter, copied value
+    ("choice", "\\textbf{(B) }42", "C", False),  # wrong letter
 ]

@@ -35,6 +35,7 @@ _DOUBLED_COMMAND = re.compile(
     r"\\\\(?=(?:boxed|fbox|frac|dfrac|tfrac|left|right|sqrt|pi|text|cdot|times|infty|leq?|geq?|neq?|begin|end|pm)"
     r"(?![a-zA-Z]))"
 )
+_MATHY = re.compile(r"[\d\\$^=()]|^\s*[A-E]\s*$")
 _WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 
 
@@ -157,7 +158,7 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
     if boxes and phrases and phrases[-1].start() > boxes[-1][1]:
         answer = _after_phrase(text)  # "\\boxed{255} ... The final answer is $10,455$": the later one wins
-        if answer:
+        if answer and _MATHY.search(answer):  # but not "\\boxed{5} ... I hope the answer is correct."
             return answer
     for finder in (_last_box_group, _after_phrase, _last_math_span):
         answer = finder(text)

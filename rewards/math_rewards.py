@@ -43,7 +43,7 @@ DEFAULT_TIMEOUT_S = 1.0
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
 _DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|[1-9]\d*,(?:\d{1,2}|\d{4,}))")
 _CHOICE_LABEL = re.compile(
-    r"^\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
+    r"^\s*\$?\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
 )
 _exhausted_lock = threading.Lock()
 _exhausted_count = 0
@@ -112,13 +112,20 @@ def _decimal_comma_reading(answer: str) -> list[tuple]:
     return []
 
 
-def _compare(gold_nodes: list[tuple], answer: str, deadline: float) -> bool:
-    letter = _choice_letter(gold_nodes[0])
+def _label_letter(match: re.Match | None) -> str | None:
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _compare(gold_nodes: list[tuple], answer: str, deadline: float, gold_letter: str | None = None) -> bool:
+    letter = gold_letter or _choice_letter(gold_nodes[0])
     if letter is not None:
         text = normalize_answer(answer).lstrip("( ")
         if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()):
             return True
-    else:
+    pred_letter = _label_letter(_CHOICE_LABEL.match(answer))
+    if gold_letter and pred_letter and pred_letter != gold_letter:
+        return False  # "(D) 16" for "(B) 16": the chosen option is wrong whatever its text says
+    if letter is None or gold_letter:
         answer = _CHOICE_LABEL.sub("", answer, count=1) or answer  # "\\textbf{(C)}\\ 42" answers 42
     pred_node = _parse(answer)
     if pred_node[0] == "raw" and gold_nodes[0][0] != "raw":
@@ -146,6 +153,9 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     deadline = time.monotonic() + timeout_s
     try:
         gold_answer = _gold_answer(gold)
+        gold_letter = _label_letter(_CHOICE_LABEL.match(gold_answer or ""))
+        if gold_letter:  # AMC-style gold "\\textbf{(B) }42": the letter or the value both answer it
+            gold_answer = _CHOICE_LABEL.sub("", gold_answer, count=1)
         gold_nodes = [_parse(gold_answer)] + _decimal_comma_reading(gold_answer) if gold_answer else None
     except (ParseError, PathologicalInput) as err:
         logger.debug("unusable gold %r: %s", gold[:200], err)
@@ -156,7 +166,7 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     if answer is None:
         return False
     try:
-        return _compare(gold_nodes, answer, deadline)
+        return _compare(gold_nodes, answer, deadline, gold_letter)
     except (ParseError, PathologicalInput, RecursionError) as err:
         logger.debug("prediction answer %r rejected: %s", answer[:200], err)
         return False
