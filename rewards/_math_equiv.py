@@ -20,6 +20,7 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from fractions import Fraction
@@ -36,7 +37,7 @@ from rewards._math_eval import (
 )
 from rewards._math_normalize import PathologicalInput
 
-__all__ = ["Inconclusive", "equivalent"]
+__all__ = ["DeadlineExceeded", "Inconclusive", "equivalent"]
 
 _PROBE_POINTS = 3
 _SYMBOLIC_REL_TOL = NUMERIC.mpf(10) ** -25
@@ -51,17 +52,29 @@ class Inconclusive(ValueError):
     """The fast path could not decide (e.g. no probe point could be evaluated) and no fallback was given."""
 
 
+class DeadlineExceeded(RuntimeError):
+    """The comparison ran past its wall-clock deadline (checked between element comparisons, no signals)."""
+
+
 SymbolicFallback = Callable[[tuple, tuple], bool]
 _FALLBACK: ContextVar[SymbolicFallback | None] = ContextVar("math_symbolic_fallback", default=None)
+_DEADLINE: ContextVar[float] = ContextVar("math_deadline", default=float("inf"))
 
 
-def equivalent(gold: tuple, pred: tuple, fallback: SymbolicFallback | None = None) -> bool:
-    """True when the parsed prediction equals the parsed gold; `fallback` decides scalars numerics cannot."""
-    token = _FALLBACK.set(fallback)
+def equivalent(
+    gold: tuple, pred: tuple, fallback: SymbolicFallback | None = None, deadline: float = float("inf")
+) -> bool:
+    """True when the parsed prediction equals the parsed gold; `fallback` decides scalars numerics cannot.
+
+    `deadline` (a `time.monotonic()` value) bounds the pure-Python comparison too: two 300-element lists are
+    compared pairwise, and the check between comparisons raises `DeadlineExceeded` rather than running on.
+    """
+    tokens = (_FALLBACK.set(fallback), _DEADLINE.set(deadline))
     try:
         return _equiv(_prepare(gold), _prepare(pred))
     finally:
-        _FALLBACK.reset(token)
+        _FALLBACK.reset(tokens[0])
+        _DEADLINE.reset(tokens[1])
 
 
 def _prepare(node: tuple) -> tuple:
@@ -84,6 +97,8 @@ def _prepare(node: tuple) -> tuple:
 
 
 def _equiv(gold: tuple, pred: tuple) -> bool:
+    if time.monotonic() > _DEADLINE.get():
+        raise DeadlineExceeded("comparison budget exhausted")
     if gold[0] == "raw" or pred[0] == "raw":
         return gold[0] == pred[0] and gold[1].replace(" ", "") == pred[1].replace(" ", "")
     if gold[0] == "text" or pred[0] == "text":
@@ -313,10 +328,40 @@ def _ordered_equal(gold: tuple, pred: tuple) -> bool:
 
 
 def _unordered_equal(gold: tuple, pred: tuple) -> bool:
-    """Set semantics: every gold element is in the prediction and every predicted element is in the gold."""
+    """Set semantics: every gold element is in the prediction and every predicted element is in the gold.
+
+    Exact values (and 30-digit numeric values of symbol-free elements) are matched through a dictionary first,
+    so long lists of numbers cost O(n); only elements without such a key are compared pairwise.
+    """
     if len(pred) > 2 * len(gold) + 2:
         return False
-    return all(any(_equiv(g, p) for p in pred) for g in gold) and all(any(_equiv(g, p) for g in gold) for p in pred)
+    gold_keys, pred_keys = [_match_key(g) for g in gold], [_match_key(p) for p in pred]
+    gold_set, pred_set = set(gold_keys) - {None}, set(pred_keys) - {None}
+    gold_ok = all(
+        (k is not None and k in pred_set) or any(_equiv(g, p) for p in pred) for g, k in zip(gold, gold_keys)
+    )
+    return gold_ok and all(
+        (k is not None and k in gold_set) or any(_equiv(g, p) for g in gold) for p, k in zip(pred, pred_keys)
+    )
+
+
+def _match_key(node: tuple) -> tuple | None:
+    """A hashable value that equal elements share, or None (decimals, symbols and structures have none)."""
+    if node[0] in ("list", "set", "tuple", "union", "matrix", "rel", "pm", "raw", "text"):
+        return None
+    if decimal_places(node) is not None or _has_pm(node):
+        return None
+    symbols = sorted(free_symbols(node))
+    try:
+        if not symbols:
+            return ("exact", evaluate_exact(node))
+    except NotExact:
+        pass
+    try:
+        values = tuple(NUMERIC.nstr(evaluate_numeric(node, env), 30) for env in _probe_envs(symbols))
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+        return None
+    return ("probe", tuple(symbols), values)
 
 
 # --- scalars --------------------------------------------------------------------------------------------------

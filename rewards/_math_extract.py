@@ -130,10 +130,10 @@ def last_number(text: str) -> str | None:
     return numbers[-1].replace(" ", "") if numbers else None
 
 
-def looks_like_bare_answer(text: str) -> bool:
-    """A short single-line string with at most two plain words is an answer, not a completion."""
+def looks_like_bare_answer(text: str, max_words: int = 2) -> bool:
+    """Text with at most `max_words` plain words (LaTeX commands aside) is an answer, not a completion."""
     text = text.strip()
-    return bool(text) and len(text) <= 120 and "\n" not in text and len(_WORDS.findall(text)) <= 2
+    return bool(text) and len(_WORDS.findall(text[:MAX_SCAN_CHARS])) <= max_words
 
 
 def extract_gold_answer(solution: str) -> str | None:

@@ -14,7 +14,7 @@ Pipeline: extract -> normalise (`_math_normalize`) -> parse into a tuple AST wit
 exact rationals, then 40-digit numerics at pseudo-random points. Only when no point can be evaluated does the
 comparison go to sympy, in a child process with a wall-clock budget (`_math_sympy_worker`, no signals).
 
-Budget verdict: a *prediction* that exhausts the per-call budget (`timeout_s`, default 1 s) scores 0.0 (False)
+Budget verdict: a *prediction* that exhausts the per-call budget (`timeout_s`, default 0.5 s) scores 0.0 (False)
 and is counted in `budget_exhaustions()` and logged; it never hangs the caller. Pathological inputs (power towers,
 huge factorials, 400+-digit literals, answers over 1000 characters, nesting deeper than 40) are rejected by static
 guards before any evaluation: in a prediction they score 0.0, in a gold they make the gold unusable (None).
@@ -29,7 +29,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from rewards._math_equiv import equivalent
+from rewards._math_equiv import DeadlineExceeded, equivalent
 from rewards._math_extract import extract_answer, extract_gold_answer, last_number, looks_like_bare_answer
 from rewards._math_normalize import PathologicalInput, normalize_answer, strip_math_delimiters
 from rewards._math_parse import ParseError, parse_answer
@@ -39,7 +39,7 @@ __all__ = ["budget_exhaustions", "extract_answer", "math_reward", "math_rewards_
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_S = 1.0
+DEFAULT_TIMEOUT_S = 0.5
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
 _DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|[1-9]\d*,(?:\d{1,2}|\d{4,}))")
 _CHOICE_LABEL = re.compile(
@@ -72,7 +72,8 @@ def warmup() -> None:
 
 
 def _gold_answer(gold: str) -> str | None:
-    if "\\boxed" in gold or "\\fbox" in gold or not looks_like_bare_answer(strip_math_delimiters(gold)):
+    """A bare gold (even a long matrix) is used as written; a worked solution gives its boxed answer."""
+    if "\\boxed" in gold or "\\fbox" in gold or not looks_like_bare_answer(strip_math_delimiters(gold), 4):
         return extract_gold_answer(gold)
     return gold
 
@@ -135,7 +136,7 @@ def _compare(gold_nodes: list[tuple], answer: str, deadline: float, gold_letter:
     if gold_nodes[0][0] in ("list", "set", "tuple") and pred_node[0] not in ("list", "set", "tuple"):
         readings.append(_parse(answer, collapse_thousands=False))  # "100,200" may be a list, not 100200
     fallback = _fallback(deadline)
-    return any(equivalent(gold, reading, fallback) for gold in gold_nodes for reading in readings)
+    return any(equivalent(gold, reading, fallback, deadline) for gold in gold_nodes for reading in readings)
 
 
 def _fallback(deadline: float):  # noqa: ANN202 - returns a SymbolicFallback closure
@@ -170,7 +171,7 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     except (ParseError, PathologicalInput, RecursionError) as err:
         logger.debug("prediction answer %r rejected: %s", answer[:200], err)
         return False
-    except _BudgetExhausted:
+    except (_BudgetExhausted, DeadlineExceeded):
         _count_exhaustion(gold, prediction)
         return False
 

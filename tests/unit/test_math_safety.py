@@ -145,3 +145,12 @@ def test_fork_and_spawn_children_can_verify(method: str) -> None:
     assert queue.get(timeout=60) == (True, False)
     child.join(timeout=30)
     assert child.exitcode == 0
+
+
+def test_pure_python_comparison_respects_the_deadline() -> None:
+    gold = ",".join(f"x^{{{i}}}" for i in range(60))
+    pred = ",".join(f"x^{{{i}}}" for i in reversed(range(60)))
+    assert verify(gold, pred) is True  # a long symbolic list, matched through probe-value keys
+    before = budget_exhaustions()
+    assert verify(gold, pred, timeout_s=0.0) is False
+    assert budget_exhaustions() == before + 1
