@@ -76,6 +76,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("decimal", "0.4", ".4", True),  # no leading zero
     ("decimal", "2.5", "2.50", True),  # trailing zero
     ("decimal", "2.5", "\\frac{5}{2}", True),  # fraction equals decimal exactly
+    ("decimal", "2.5", "2.51", False),  # a one-decimal gold is exact: 2.51 is another number
+    ("decimal", "0.196", "0.19600837", True),  # three-decimal gold accepts a more precise prediction
     ("decimal", "0.5", "0.52", False),  # rounds to the gold but 4% off
     ("decimal", "16386.17", "16386.17", True),  # money
     ("decimal", "16386.17", "16386.16", False),  # one cent off

@@ -3,7 +3,9 @@
 Policy, in the order it is applied (documented in `rewards/math_rewards.py` too):
 - Integers and exact rationals are compared exactly (`0.0000001 != 0.0000002`, `1000.0 == 1000`).
 - A gold written with d decimals accepts a prediction that rounds to it at d decimals, is at least as precise,
-  and is within 5e-3 relative (16386.17 accepts 16386.166, 1.41 accepts sqrt(2); 0.5 rejects 0.52, 0.33 rejects 1/3).
+  and is within 5e-3 relative (16386.17 accepts 16386.166, 0.196 accepts 0.19600837, 1.41 accepts sqrt(2); 0.33
+  rejects 1/3, 0.3 rejects 2/7). With one decimal (2.5) the gold is taken as exact for decimal predictions: 2.51
+  is rejected, since such golds are exact far more often than rounded.
 - An exact non-integer gold accepts a decimal prediction whose shown digits are right (|p - g| < 10^-k for k
   decimals) and whose relative error is at most 1e-4, the tolerance of Qwen2.5-Math's `math_equal` grader
   (1/3 accepts 0.3333 and 0.33333, rejects 0.333). An integer gold needs an exactly equal prediction.
@@ -396,7 +398,11 @@ def _value_equal(gold: tuple, pred: tuple) -> bool:
             return False
         except PathologicalInput:
             raise
-        except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+        except ZeroDivisionError:
+            if not symbols:
+                return False  # 10/0 is undefined: it equals no gold, and sympy cannot say more
+            continue
+        except (ValueError, TypeError, OverflowError):
             continue
         if not _close(g, p, gold_places, pred_places, False):
             return False
@@ -428,6 +434,8 @@ def _close(gold: object, pred: object, gold_places: int | None, pred_places: int
     if gold_places is not None:
         if pred_places is not None and pred_places < gold_places:
             return False
+        if pred_places is not None and gold_places < 2:
+            return False  # a gold like 2.5 is exact far more often than rounded: 2.51 is another number
         half_unit = NUMERIC.mpf(10) ** -gold_places / 2
         return diff <= half_unit * (1 + NUMERIC.mpf("1e-12")) and diff <= _GOLD_DECIMAL_REL_TOL * magnitude
     if pred_places is not None:

@@ -190,8 +190,13 @@ _UNARY = {
 def evaluate_numeric(node: tuple, env: Mapping[str, object]) -> object:
     """40-digit complex value of the node with free symbols bound by `env`; raises ValueError/ZeroDivisionError."""
     kind = node[0]
-    if kind in ("num", "base"):
-        return to_mpf(evaluate_exact(node))
+    if kind == "num":
+        return to_mpf(node[1])
+    if kind == "base":
+        try:
+            return to_mpf(evaluate_exact(node))
+        except NotExact as err:
+            raise NotScalar(str(err)) from err  # 205_5 is no numeral at all
     if kind in ("sym", "const"):
         return _numeric_leaf(node, env)
     if kind == "pct":

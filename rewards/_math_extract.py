@@ -35,6 +35,10 @@ _DOUBLED_COMMAND = re.compile(
     r"\\\\(?=(?:boxed|fbox|frac|dfrac|tfrac|left|right|sqrt|pi|text|cdot|times|infty|leq?|geq?|neq?|begin|end|pm)"
     r"(?![a-zA-Z]))"
 )
+_CONCLUSION = re.compile(
+    r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?(?<![\w.])"
+    r"(-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
+)
 _MATHY = re.compile(r"[\d\\$^=()]|^\s*[A-E]\s*$")
 _WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 
@@ -160,8 +164,19 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
         answer = _after_phrase(text)  # "\\boxed{255} ... The final answer is $10,455$": the later one wins
         if answer and _MATHY.search(answer):  # but not "\\boxed{5} ... I hope the answer is correct."
             return answer
-    for finder in (_last_box_group, _after_phrase, _last_math_span):
+    for finder in (_last_box_group, _after_phrase, _conclusion_number, _last_math_span):
         answer = finder(text)
         if answer and answer.strip():
             return answer.strip()
     return last_number(text) if number_fallback else None
+
+
+def _conclusion_number(text: str) -> str | None:
+    """ "Therefore, there are 12 sequences." after the last math span: the concluding sentence's number."""
+    conclusions = list(_CONCLUSION.finditer(text))
+    if not conclusions:
+        return None
+    spans = list(_MATH_SPAN.finditer(text))
+    if spans and spans[-1].end() > conclusions[-1].start(1):
+        return None
+    return conclusions[-1].group(1)

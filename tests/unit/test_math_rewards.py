@@ -63,6 +63,10 @@ EXTRACTION_CASES = [
     ("\\boxed{255} earlier. Final Answer: The final answer is $10,455$.", "10,455"),  # later phrase wins
     ("So, \\boxed{004", "004"),  # truncated box
     ("\\\\boxed{\\\\frac{1}{2}}", "\\frac{1}{2}"),  # doubled backslashes from an escaped prompt
+    ("Using $d = \\frac{90}{n}$ for each divisor. Therefore, there are 12 sequences.", "12"),  # concluding number
+    ("$$x \\geq 2.$$ Therefore, the error increases by 100%.", "100%"),  # conclusion after display math
+    ("So the total is 12 apples. Then we add $3$.", "3"),  # a later math span beats an earlier conclusion
+    ("\\boxed{5}. I hope the answer is correct.", "5"),  # a wordy phrase after the box does not replace it
 ]
 
 
