@@ -411,4 +411,11 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("choice", "\\textbf{(B) }42", "42", True),  # value alone
     ("choice", "\\textbf{(B) }42", "\\textbf{(D)}\\ 42", False),  # wrong letter, copied value
     ("choice", "\\textbf{(B) }42", "C", False),  # wrong letter
+    ("integer", "20", "\\dbinom{6}{3}", True),  # dbinom
+    ("degrees", "\\frac12", "\\sin 30^\\circ", True),  # degrees inside a trig function are converted
+    ("degrees", "\\frac{\\sqrt3}{2}", "\\cos(30^{\\circ})", True),  # braced circ in parentheses
+    ("degrees", "\\frac12", "\\sin 60^\\circ", False),  # different angle
+    ("equation", "30", "\\angle ABC = 30^\\circ", True),  # named angle
+    ("equation", "5", "\\overline{AB} = 5", True),  # named segment
+    ("equation", "5", "\\overline{AB} = 6", False),  # wrong length
 ]
