@@ -39,6 +39,9 @@ _CONCLUSION = re.compile(
     r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?(?<![\w.])"
     r"(-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
 )
+_PROSE_TAIL = re.compile(
+    r"\s+(?:because|since|as|which|when|where|if|given|so that|so|for|in order)\b|,\s+(?!and\b|or\b)(?=[a-zA-Z]{3,})"
+)
 _MATHY = re.compile(r"[\d\\$^=()]|^\s*[A-E]\s*$")
 _WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 
@@ -107,8 +110,11 @@ def _after_phrase(text: str) -> str | None:
     rest = text[matches[-1].end() :].lstrip(" :*")
     line_end = _SENTENCE_END.search(rest)
     sentence = rest[: line_end.start()] if line_end else rest
-    spans = [s for s in _MATH_SPAN.finditer(rest[:400]) if s.start() <= len(sentence)]
     outside = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    tail = _PROSE_TAIL.search(outside)
+    if tail:  # "The answer is 5 because it is the smallest": drop the justification
+        sentence, outside = sentence[: tail.start()], outside[: tail.start()]
+    spans = [s for s in _MATH_SPAN.finditer(rest[:400]) if s.start() <= len(sentence)]
     verbs = list(re.finditer(r"\b(?:is|are|be|was|equals)\b", outside))
     if verbs:  # "The volume of $ABCD$ is 120": the answer follows the verb
         start = verbs[-1].end()
@@ -116,7 +122,7 @@ def _after_phrase(text: str) -> str | None:
         sentence = sentence[start:]
     if spans:
         return ", ".join(_span_text(s) for s in spans)
-    return sentence.strip().rstrip(".").strip() or None
+    return sentence.strip(" *").rstrip(".").strip(" *") or None
 
 
 def _span_text(match: re.Match) -> str:

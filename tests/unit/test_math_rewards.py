@@ -67,6 +67,10 @@ EXTRACTION_CASES = [
     ("$$x \\geq 2.$$ Therefore, the error increases by 100%.", "100%"),  # conclusion after display math
     ("So the total is 12 apples. Then we add $3$.", "3"),  # a later math span beats an earlier conclusion
     ("\\boxed{5}. I hope the answer is correct.", "5"),  # a wordy phrase after the box does not replace it
+    ("The answer is 5 because it is the smallest.", "5"),  # justification after the answer is dropped
+    ("The answer is: **42**", "42"),  # markdown bold
+    ("So the answer is 1, 2, and 3.", "1, 2, and 3"),  # a list is not cut at its commas
+    ("The answer is $x = 4$, which satisfies both.", "x = 4"),  # math span before the justification
 ]
 
 
