@@ -418,4 +418,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("equation", "30", "\\angle ABC = 30^\\circ", True),  # named angle
     ("equation", "5", "\\overline{AB} = 5", True),  # named segment
     ("equation", "5", "\\overline{AB} = 6", False),  # wrong length
+    ("symbolic", "|x|", "x", False),  # absolute value is not the identity for negative x
+    ("symbolic", "|x-1|", "|1-x|", True),  # symmetric
+    ("symbolic", "\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),  # positive variables, as in competition answers
+    ("symbolic", "\\lfloor x \\rfloor", "x", False),  # floor
 ]

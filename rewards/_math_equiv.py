@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from rewards._math_eval import (
     NUMERIC,
     NotExact,
+    child_nodes,
     decimal_places,
     evaluate_exact,
     evaluate_numeric,
@@ -201,17 +202,7 @@ def _expand_pm(node: tuple) -> tuple:
 
 
 def _has_pm(node: tuple) -> bool:
-    return node[0] == "pm" or any(_has_pm(child) for child in _child_nodes(node))
-
-
-def _child_nodes(node: tuple) -> list[tuple]:
-    out = []
-    for part in node[1:]:
-        if isinstance(part, tuple) and part and isinstance(part[0], str):
-            out.append(part)
-        elif isinstance(part, tuple):
-            out.extend(p for p in part if isinstance(p, tuple) and p and isinstance(p[0], str))
-    return out
+    return node[0] == "pm" or any(_has_pm(child) for child in child_nodes(node))
 
 
 def _pm_variants(node: tuple, budget: int) -> list[tuple]:

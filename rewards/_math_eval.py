@@ -152,12 +152,12 @@ def decimal_places(node: tuple) -> int | None:
     """Largest number of decimals among decimal literals in the node (None when it has none)."""
     if node[0] == "num":
         return node[2]
-    places = [decimal_places(child) for child in _children(node)]
+    places = [decimal_places(child) for child in child_nodes(node)]
     places = [p for p in places if p is not None]
     return max(places) if places else None
 
 
-def _children(node: tuple) -> list[tuple]:
+def child_nodes(node: tuple) -> list[tuple]:
     out = []
     for part in node[1:]:
         if isinstance(part, tuple) and part and isinstance(part[0], str):
@@ -172,7 +172,7 @@ def free_symbols(node: tuple) -> frozenset[str]:
     if node[0] == "sym":
         return frozenset([node[1]])
     found = frozenset(["call:" + node[1]]) if node[0] == "call" else frozenset()
-    for child in _children(node):
+    for child in child_nodes(node):
         found |= free_symbols(child)
     return found
 

@@ -13,6 +13,7 @@ from rewards._math_eval import (
     NUMERIC,
     NotExact,
     NotScalar,
+    child_nodes,
     decimal_places,
     evaluate_exact,
     evaluate_numeric,
@@ -24,6 +25,7 @@ from rewards._math_normalize import PathologicalInput
 __all__ = ["INF", "NEG_INF", "Inconclusive", "infinity_sign", "probe_envs", "proportional", "value_equal"]
 
 _PROBE_POINTS = 3
+_SIGN_SENSITIVE = frozenset(["abs", "floor", "ceil", "max", "min"])
 _SYMBOLIC_REL_TOL = NUMERIC.mpf(10) ** -25  # 40-digit arithmetic: equal values agree to ~38 digits
 _GOLD_DECIMAL_REL_TOL = NUMERIC.mpf("5e-3")
 _PRED_DECIMAL_REL_TOL = NUMERIC.mpf("1e-4")  # Qwen2.5-Math `math_equal`: isclose(rel_tol=1e-4)
@@ -88,7 +90,8 @@ def value_equal(gold: tuple, pred: tuple, fallback: Callable[[tuple, tuple], boo
         if exact is not None:
             return exact
     decided = 0
-    for env in probe_envs(symbols):
+    signed = _uses_sign(gold) or _uses_sign(pred)
+    for env in probe_envs(symbols, signed):
         try:
             g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
         except NotScalar:
@@ -141,13 +144,30 @@ def _close(gold: object, pred: object, gold_places: int | None, pred_places: int
     return diff <= _SYMBOLIC_REL_TOL * max(1, magnitude)
 
 
-def probe_envs(symbols: list[str]) -> list[dict[str, object]]:
-    """Deterministic pseudo-random points in [0.3, 2.7]: positive, away from 0 and 1, distinct per symbol."""
+def probe_envs(symbols: list[str], signed: bool = False) -> list[dict[str, object]]:
+    """Deterministic pseudo-random points in [0.3, 2.7]: positive, away from 0 and 1, distinct per symbol.
+
+    Positive points keep sqrt/log identities of competition answers (sqrt(x)sqrt(y) = sqrt(xy)) equal; with
+    `signed`, three points in [-2.7, 2.7] are added so that |x| and x, or floor(x) and x, are told apart.
+    """
     names = [s for s in symbols if not s.startswith("call:")]
     if not names:
         return [{}]
     rng = random.Random(",".join(names))
-    return [
+    points = [
         {name: to_mpf(Fraction(rng.randint(300, 2700), 1000)) + NUMERIC.mpf(rng.random()) / 7919 for name in names}
         for _ in range(_PROBE_POINTS)
     ]
+    if signed:
+        points += [
+            {name: to_mpf(Fraction(rng.choice((-1, 1)) * rng.randint(300, 2700), 1000)) for name in names}
+            for _ in range(_PROBE_POINTS)
+        ]
+    return points
+
+
+def _uses_sign(node: tuple) -> bool:
+    """Whether the node applies a function whose value depends on the sign or integer part of its argument."""
+    if node[0] == "fn" and node[1] in _SIGN_SENSITIVE:
+        return True
+    return any(_uses_sign(child) for child in child_nodes(node))
