@@ -83,15 +83,24 @@ def value_equal(gold: tuple, pred: tuple, fallback: Callable[[tuple, tuple], boo
     """Scalar equality under the tolerance policy; `fallback` (sympy) decides when no probe point evaluates."""
     if infinity_sign(gold) or infinity_sign(pred):
         return infinity_sign(gold) == infinity_sign(pred)
-    gold_places, pred_places = decimal_places(gold), decimal_places(pred)
+    places = (decimal_places(gold), decimal_places(pred))
     symbols = sorted(free_symbols(gold) | free_symbols(pred))
     if not symbols:
-        exact = _exact_verdict(gold, pred, gold_places, pred_places)
+        exact = _exact_verdict(gold, pred, *places)
         if exact is not None:
             return exact
+    verdict = _probe_verdict(gold, pred, symbols, places)
+    if verdict is None:
+        if fallback is None:
+            raise Inconclusive("no probe point could be evaluated")
+        return fallback(gold, pred)
+    return verdict
+
+
+def _probe_verdict(gold: tuple, pred: tuple, symbols: list[str], places: tuple) -> bool | None:
+    """Compare at the probe points; None when no point could be evaluated at all."""
     decided = 0
-    signed = _uses_sign(gold) or _uses_sign(pred)
-    for env in probe_envs(symbols, signed):
+    for env in probe_envs(symbols, _uses_sign(gold) or _uses_sign(pred)):
         try:
             g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
         except NotScalar:
@@ -104,14 +113,10 @@ def value_equal(gold: tuple, pred: tuple, fallback: Callable[[tuple, tuple], boo
             continue
         except (ValueError, TypeError, OverflowError):
             continue
-        if not _close(g, p, gold_places, pred_places, False):
+        if not _close(g, p, places[0], places[1], False):
             return False
         decided += 1
-    if decided == 0:
-        if fallback is None:
-            raise Inconclusive("no probe point could be evaluated")
-        return fallback(gold, pred)
-    return True
+    return True if decided else None
 
 
 def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_places: int | None) -> bool | None:
