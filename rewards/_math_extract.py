@@ -15,7 +15,9 @@ __all__ = ["extract_answer", "extract_gold_answer", "last_number", "looks_like_b
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
 _MAX_BOXES = 32
-_BOX_GAP = re.compile(r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{[^{}\n]{0,30}\}|[\s,;$.~])*$")
+_BOX_GAP = re.compile(
+    r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{[^{}\n]{0,30}\}|[a-zA-Z](?:_\{?\w+\}?)?\s*=|[\s,;$.~])*$"
+)  # what may separate boxes that together form one answer: "x = \boxed{2} or x = \boxed{3}"
 _GOLD_BOX_GAP = re.compile(
     r"^(?=[^\n]{0,30}$)[^\w\n]*(?:\w+[^\w\n]*){0,3}$"
 )  # a reference solution's "\boxed{1} papers and \boxed{2} bins"
