@@ -100,6 +100,24 @@ def _print_table(rows: list[dict[str, object]]) -> None:
         )
 
 
+def _by_group(cases: list[MathCase], ours: list[bool], theirs: list[bool]) -> None:
+    """Accuracy per part of the table: our own rows were written alongside the checker, the published ones not."""
+    groups = {
+        "published (public grader suites)": lambda c: c.origin != "handwritten",
+        "handwritten bare answers": lambda c: (
+            c.origin == "handwritten" and "/" not in c.category and c.category != "guard"
+        ),
+        "handwritten completions": lambda c: c.origin == "handwritten" and "/" in c.category,
+        "pathological guards": lambda c: c.category == "guard",
+    }
+    print(f"\n{'rows':<36}{'n':>5}{'ours':>8}{'math-verify':>13}")
+    for name, member in groups.items():
+        index = [i for i, c in enumerate(cases) if member(c)]
+        mine = sum(ours[i] == cases[i].expected for i in index) / max(1, len(index))
+        ref = sum(theirs[i] == cases[i].expected for i in index) / max(1, len(index))
+        print(f"{name:<36}{len(index):>5}{mine:>8.3f}{ref:>13.3f}")
+
+
 def _consistency(cases: list[MathCase], sequential: list[bool]) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded = list(pool.map(_ours, cases))
@@ -168,6 +186,7 @@ def main() -> None:
     _print_table([ours, theirs])
     print(f"\nspeed ratio (math-verify mean / ours mean): {theirs['mean_ms'] / ours['mean_ms']:.1f}x")
     print(f"p99 ratio: {theirs['p99_ms'] / ours['p99_ms']:.1f}x")
+    _by_group(cases, ours_verdicts, mv_verdicts)
     if not args.no_parallel:
         _consistency(cases, ours_verdicts)
     if args.show_errors:

@@ -422,4 +422,25 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("symbolic", "|x-1|", "|1-x|", True),  # symmetric
     ("symbolic", "\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),  # positive variables, as in competition answers
     ("symbolic", "\\lfloor x \\rfloor", "x", False),  # floor
+    (
+        "matrix",
+        "\\begin{pmatrix}19 & 22 \\\\ 43 & 50\\end{pmatrix}",
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}",
+        True,
+    ),  # product
+    (
+        "matrix",
+        "\\begin{pmatrix}19 & 22 \\\\ 43 & 51\\end{pmatrix}",
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}",
+        False,
+    ),  # one entry
+    (
+        "matrix",
+        "\\begin{pmatrix}2 & 4 \\\\ 6 & 8\\end{pmatrix}",
+        "2\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}",
+        True,
+    ),  # scalar multiple
+    ("tuple", "p=5,q=2;p=7,q=2", "(5,2),(7,2)", True),  # semicolons separate solutions
+    ("tuple", "p=5,q=2;p=7,q=3", "(5,2),(7,2)", False),  # one solution differs
+    ("symbolic", "2\\ell", "\\ell + \\ell", True),  # unknown command as a symbol
 ]

@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from rewards._math_eval import (
     NUMERIC,
     NotExact,
+    NotScalar,
     child_nodes,
     decimal_places,
     evaluate_exact,
@@ -95,7 +96,7 @@ def _equiv(gold: tuple, pred: tuple) -> bool:
         return gold[0] == pred[0] and _squash(gold[1]) == _squash(pred[1])
     if gold[0] == "rel" or pred[0] == "rel":
         return _relation_cases(gold, pred)
-    gold, pred = _expand_pm(gold), _expand_pm(pred)
+    gold, pred = _expand_pm(_fold_matrices(gold)), _expand_pm(_fold_matrices(pred))
     collections = ("list", "set", "tuple", "union", "matrix")
     if gold[0] in collections or pred[0] in collections:
         return _collection_equal(gold, pred)
@@ -223,6 +224,36 @@ def _pm_variants(node: tuple, budget: int) -> list[tuple]:
     if node[0] in ("div", "pow"):
         return [(node[0], a, b) for a in _pm_variants(node[1], budget) for b in _pm_variants(node[2], budget)]
     raise PathologicalInput(f"± inside {node[0]}")
+
+
+def _fold_matrices(node: tuple) -> tuple:
+    """`A + B` and `A B` of literal matrices become one matrix whose entries are sum/product nodes."""
+    if node[0] not in ("add", "mul") or not any(child[0] == "matrix" for child in node[1]):
+        return node
+    result = _fold_matrices(node[1][0]) if node[1][0][0] in ("add", "mul") else node[1][0]
+    for child in node[1][1:]:
+        result = _matrix_op(node[0], result, child)
+    return result
+
+
+def _matrix_op(kind: str, left: tuple, right: tuple) -> tuple:
+    if left[0] != "matrix" or right[0] != "matrix":
+        scalar, matrix = (left, right) if right[0] == "matrix" else (right, left)
+        if kind != "mul" or matrix[0] != "matrix":
+            raise NotScalar("matrix plus scalar")
+        return ("matrix", tuple(tuple(("mul", (scalar, cell)) for cell in row) for row in matrix[1]))
+    a, b = left[1], right[1]
+    if kind == "add":
+        if [len(r) for r in a] != [len(r) for r in b]:
+            raise NotScalar("adding matrices of different shapes")
+        return ("matrix", tuple(tuple(("add", (x, y)) for x, y in zip(ra, rb)) for ra, rb in zip(a, b)))
+    if any(len(row) != len(b) for row in a):
+        raise NotScalar("multiplying matrices of incompatible shapes")
+    columns = list(zip(*b))
+    return (
+        "matrix",
+        tuple(tuple(("add", tuple(("mul", (x, y)) for x, y in zip(row, col))) for col in columns) for row in a),
+    )
 
 
 def _is_vector(node: tuple) -> bool:

@@ -45,6 +45,7 @@ _PROSE_TAIL = re.compile(
     r"\s+(?:because|since|as|which|when|where|if|given|so that|so|for|in order)\b|,\s+(?!and\b|or\b)(?=[a-zA-Z]{3,})"
 )
 _MATHY = re.compile(r"[\d\\$^=()]|^\s*[A-E]\s*$")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}(?:\{[^{}]*\})?")
 _WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 
 
@@ -144,8 +145,8 @@ def last_number(text: str) -> str | None:
 
 def looks_like_bare_answer(text: str, max_words: int = 2) -> bool:
     """Text with at most `max_words` plain words (LaTeX commands aside) is an answer, not a completion."""
-    text = text.strip()
-    return bool(text) and len(_WORDS.findall(text[:MAX_SCAN_CHARS])) <= max_words
+    text = _ENVIRONMENT.sub(" ", text.strip()[:MAX_SCAN_CHARS])
+    return bool(text.strip()) and len(_WORDS.findall(text)) <= max_words
 
 
 def extract_gold_answer(solution: str) -> str | None:
