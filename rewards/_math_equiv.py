@@ -44,7 +44,7 @@ _MAX_PM_EXPANSION = 3  # at most 2^3 sign combinations
 
 
 class DeadlineExceeded(RuntimeError):
-    """The comparison ran past its wall-clock deadline (checked between element comparisons, no signals)."""
+    """The comparison used up its CPU-time budget (checked between element comparisons, no signals)."""
 
 
 SymbolicFallback = Callable[[tuple, tuple], bool]
@@ -53,14 +53,15 @@ _DEADLINE: ContextVar[float] = ContextVar("math_deadline", default=float("inf"))
 
 
 def equivalent(
-    gold: tuple, pred: tuple, fallback: SymbolicFallback | None = None, deadline: float = float("inf")
+    gold: tuple, pred: tuple, fallback: SymbolicFallback | None = None, cpu_deadline: float = float("inf")
 ) -> bool:
     """True when the parsed prediction equals the parsed gold; `fallback` decides scalars numerics cannot.
 
-    `deadline` (a `time.monotonic()` value) bounds the pure-Python comparison too: two 300-element lists are
-    compared pairwise, and the check between comparisons raises `DeadlineExceeded` rather than running on.
+    `cpu_deadline` (a `time.thread_time()` value) bounds the pure-Python comparison: two long symbolic lists are
+    compared pairwise, and the check between comparisons raises `DeadlineExceeded` rather than running on. It is
+    the calling thread's CPU time, not wall-clock, so a verdict does not depend on how many threads share the GIL.
     """
-    tokens = (_FALLBACK.set(fallback), _DEADLINE.set(deadline))
+    tokens = (_FALLBACK.set(fallback), _DEADLINE.set(cpu_deadline))
     try:
         return _equiv(_prepare(gold), _prepare(pred))
     finally:
@@ -88,7 +89,7 @@ def _prepare(node: tuple) -> tuple:
 
 
 def _equiv(gold: tuple, pred: tuple) -> bool:
-    if time.monotonic() > _DEADLINE.get():
+    if time.thread_time() > _DEADLINE.get():
         raise DeadlineExceeded("comparison budget exhausted")
     if gold[0] == "raw" or pred[0] == "raw":
         return gold[0] == pred[0] and gold[1].replace(" ", "") == pred[1].replace(" ", "")

@@ -15,7 +15,10 @@ exact rationals, then 40-digit numerics at pseudo-random points. Only when no po
 comparison go to sympy, in a child process with a wall-clock budget (`_math_sympy_worker`, no signals).
 
 Budget verdict: a *prediction* that exhausts the per-call budget (`timeout_s`, default 0.5 s) scores 0.0 (False)
-and is counted in `budget_exhaustions()` and logged; it never hangs the caller. Pathological inputs (power towers,
+and is counted in `budget_exhaustions()` and logged; it never hangs the caller. The budget is wall-clock for the
+sympy child (which is killed) and the calling thread's CPU time for the pure-Python comparison (checked between
+element comparisons), so verdicts do not change when 8 threads share the GIL. Call `warmup()` at start-up: the
+sympy child's start (about 1 s) otherwise counts against the first case that needs it. Pathological inputs (power towers,
 huge factorials, 400+-digit literals, answers over 1000 characters, nesting deeper than 40) are rejected by static
 guards before any evaluation: in a prediction they score 0.0, in a gold they make the gold unusable (None).
 """
@@ -117,7 +120,7 @@ def _label_letter(match: re.Match | None) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
-def _compare(gold_nodes: list[tuple], answer: str, deadline: float, gold_letter: str | None = None) -> bool:
+def _compare(gold_nodes: list[tuple], answer: str, deadlines: tuple[float, float], gold_letter: str | None) -> bool:
     letter = gold_letter or _choice_letter(gold_nodes[0])
     if letter is not None:
         text = normalize_answer(answer).lstrip("( ")
@@ -135,8 +138,9 @@ def _compare(gold_nodes: list[tuple], answer: str, deadline: float, gold_letter:
     readings = [pred_node] + _decimal_comma_reading(answer)
     if gold_nodes[0][0] in ("list", "set", "tuple") and pred_node[0] not in ("list", "set", "tuple"):
         readings.append(_parse(answer, collapse_thousands=False))  # "100,200" may be a list, not 100200
-    fallback = _fallback(deadline)
-    return any(equivalent(gold, reading, fallback, deadline) for gold in gold_nodes for reading in readings)
+    wall_deadline, cpu_deadline = deadlines
+    fallback = _fallback(wall_deadline)
+    return any(equivalent(gold, reading, fallback, cpu_deadline) for gold in gold_nodes for reading in readings)
 
 
 def _fallback(deadline: float):  # noqa: ANN202 - returns a SymbolicFallback closure
@@ -151,7 +155,9 @@ def _fallback(deadline: float):  # noqa: ANN202 - returns a SymbolicFallback clo
 
 def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     """True/False verdict, or None when the gold answer is unusable."""
-    deadline = time.monotonic() + timeout_s
+    # Wall-clock for the sympy child; the calling thread's CPU time for our own pure-Python work, so that 8
+    # threads sharing the GIL reach the same verdicts as one.
+    deadlines = (time.monotonic() + timeout_s, time.thread_time() + timeout_s)
     try:
         gold_answer = _gold_answer(gold)
         gold_letter = _label_letter(_CHOICE_LABEL.match(gold_answer or ""))
@@ -167,7 +173,7 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     if answer is None:
         return False
     try:
-        return _compare(gold_nodes, answer, deadline, gold_letter)
+        return _compare(gold_nodes, answer, deadlines, gold_letter)
     except (ParseError, PathologicalInput, RecursionError) as err:
         logger.debug("prediction answer %r rejected: %s", answer[:200], err)
         return False
