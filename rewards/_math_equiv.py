@@ -17,6 +17,10 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
   proportional (`y = 2x + 1` vs `2x + 1 = y`); inequalities when the ratio is positive with the same direction.
 - Intervals keep their brackets; unions, sets and bare lists are unordered; tuples, points and ratios ordered.
 - `a ± b` is the set {a + b, a - b}. `%` accepts both the fraction and the bare number (`28%` vs `28`).
+- Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); with
+  |.|, floor, ceil, max or min present, signed points are added so |x| != x.
+- Only a scalar that no probe point can evaluate (arithmetic with infinity, say) goes to sympy, in the budgeted
+  child process of `_math_sympy_worker`; on the benchmark table that never happens.
 """
 
 from __future__ import annotations
