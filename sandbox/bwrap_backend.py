@@ -8,8 +8,8 @@ What it isolates:
   uid 10001 inside; no capabilities. Test files are owned by root, mode 0444, in a sticky work dir, so the
   program can neither change nor delete them.
 * **File system**: the root file system (`$CODEALIGN_SANDBOX_ROOTFS`, built by `sandbox/image/build.sh`) read-only;
-  a per-slot tmpfs work dir `/work` (size- and inode-limited, remounted empty before every job); a private tmpfs
-  `/tmp` per step; minimal `/dev`. Nothing of the host's `/home`, `/root`, `/etc` or `/run` is visible.
+  a per-slot tmpfs work dir `/work` (size- and inode-limited, remounted empty before every job); `/tmp` on the
+  same tmpfs (one size and inode budget for both); minimal `/dev`. Nothing of the host's `/home`, `/root`, `/etc` or `/run` is visible.
 * **Environment**: bwrap runs with an empty environment and `--clearenv`, so neither the program nor the
   sandbox's PID 1 (`/proc/1/environ`) sees the grader's variables.
 * **Resources**: per-slot cgroup (v1 or v2) with memory = memory+swap limit, pids limit and CPU quota; rlimits
@@ -124,8 +124,8 @@ class BwrapBackend:
                 argv += [flag, src, dest] if dest else [flag, src]
         else:
             argv += ["--ro-bind", self.rootfs, "/"]
-        argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.workdir_mb << 20), "--tmpfs", "/tmp"]
-        argv += ["--bind", str(slot.workdir.path), "/work", "--chdir", "/work", "--clearenv"]
+        argv += ["--proc", "/proc", "--dev", "/dev", "--bind", str(slot.workdir.tmp), "/tmp"]
+        argv += ["--bind", str(slot.workdir.work), "/work", "--chdir", "/work", "--clearenv"]
         for key, value in (*BASE_ENV, *step.env):
             argv += ["--setenv", key, value]
         return [*argv, "--", *step.argv]

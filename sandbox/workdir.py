@@ -85,11 +85,22 @@ class SlotDir:
             os.chmod(self.path, 0o1777)
 
     def reset(self, size_mb: int) -> None:
-        """An empty work dir for a new job."""
+        """An empty work dir and tmp dir for a new job (one tmpfs: they share the size and inode limits)."""
         self.clear()
         if self.mount_tmpfs:
             _mount_tmpfs(self.path, size_mb)
             self.mounted = True
+        for sub in (self.work, self.tmp):
+            sub.mkdir(mode=0o1777, exist_ok=True)
+            os.chmod(sub, 0o1777)
+
+    @property
+    def work(self) -> Path:
+        return self.path / "work"
+
+    @property
+    def tmp(self) -> Path:
+        return self.path / "tmp"
 
     def clear(self) -> None:
         if self.mounted:
@@ -105,7 +116,7 @@ class SlotDir:
 
     def place(self, files: Iterable[File]) -> None:
         """(Re)create `files`: read-only ones owned by root (0444), the rest owned by the slot's uid."""
-        root_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        root_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY)
         try:
             for f in files:
                 parts = _check_relative(f.path)
@@ -132,7 +143,7 @@ class SlotDir:
             os.close(fd)
 
     def hide(self, paths: Iterable[str]) -> None:
-        root_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        root_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY)
         try:
             for path in paths:
                 parts = _check_relative(path)
