@@ -33,7 +33,7 @@ def _mount_tmpfs(path: Path, size_mb: int) -> None:
         raise SandboxError(f"cannot mount the work-dir tmpfs on {path}: {os.strerror(err)}")
 
 
-def _umount(path: Path) -> None:
+def umount(path: Path) -> None:
     if _libc.umount2(str(path).encode(), MNT_DETACH) != 0:
         err = ctypes.get_errno()
         raise SandboxError(f"cannot unmount the work-dir tmpfs on {path}: {os.strerror(err)}")
@@ -104,7 +104,7 @@ class SlotDir:
 
     def clear(self) -> None:
         if self.mounted:
-            _umount(self.path)
+            umount(self.path)
             self.mounted = False
         elif not self.mount_tmpfs:
             root_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)

@@ -209,7 +209,7 @@ def add(a, b):
 ATTACKS: list[Attack] = [
     # ---------------------------------------------------------------- resource exhaustion
     py("fork_bomb", "import os\n" + CORRECT_ADD + "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
-       ("timeout",), "forks until the pids limit; every copy spins until the wall clock kills the namespace"),
+       ("timeout",), "forks until the pids limit; every copy spins until the wall clock kills the namespace", timeout_s=3.0),
     py("thread_bomb", "import threading, time\n" + CORRECT_ADD + "while True:\n    threading.Thread(target=time.sleep, args=(60,)).start()\n",
        ("runtime_error",), "threads count against the pids limit: `can't start new thread` at import"),
     py("memory_bomb", "blocks = []\nwhile True:\n    blocks.append(bytearray(32 << 20))\n" + CORRECT_ADD,
@@ -221,7 +221,7 @@ ATTACKS: list[Attack] = [
     py("many_files", "import os\nfor d in ('/work', '/tmp'):\n    try:\n        for i in range(200000):\n            os.close(os.open(f'{d}/f{i}', os.O_CREAT | os.O_WRONLY))\n    except OSError:\n        pass\n" + CORRECT_ADD,
        ("passed",), "the inode limit of the work tmpfs stops it; the next job gets a fresh tmpfs"),
     py("sigterm_ignoring_loop", "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n\ndef add(a, b):\n    while True:\n        pass\n",
-       ("timeout",), "the wall-clock kill is SIGKILL to the whole namespace, so ignoring SIGTERM does not help"),
+       ("timeout",), "the wall-clock kill is SIGKILL to the whole namespace, so ignoring SIGTERM does not help", timeout_s=3.0),
     py("daemon", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(1.5)\n        open('/work/daemon_was_here', 'w').write('x')\n        time.sleep(600)\n    os._exit(0)\n" + CORRECT_ADD,
        ("passed",), "a setsid double-forked daemon dies with the pid namespace; the next run must not see it"),
     py("kill_parent", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + CORRECT_ADD,
