@@ -215,7 +215,7 @@ class _Slot:
 
     def __init__(self, backend: BwrapBackend, index: int, uid: int | None):
         self.backend, self.index, self.uid = backend, index, uid
-        name = f"{os.getpid()}-slot{index}"
+        name = f"{os.getpid()}-{id(backend):x}-slot{index}"  # unique per backend instance, pid first (stale reaping)
         self.workdir = SlotDir(name, owner_uid=uid, mount_tmpfs=backend.privileged)
         self.cgroup = SlotCgroup(name, owner_uid=uid) if backend.use_cgroups else None
         self.leftovers = 0  # processes found alive after a step (should stay 0: the pid namespace kills them)

@@ -7,7 +7,8 @@
   process besides its own ancestors, room to write. Run it on the same slot right after an attack.
 * `HOST_CANARIES`: host paths that attacks try to create; they must not exist afterwards.
 
-Use: `sandbox.api.run(row, backend, Limits(**attack.limits))` and compare `result.status.value`.
+Use: `sandbox.api.run(attack_row(attack, port), backend, Limits(**attack.limits))` and compare
+`result.status.value` with `attack.expected`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ HOST_CANARIES = (
     "/var/codealign_pwned",
     "/tmp/codealign_pwned",
 )
-LOOPBACK_PORT = 47123  # the tests listen here on the host's loopback; a sandbox must not reach it
+LOOPBACK_PORT = "__LOOPBACK_PORT__"  # placeholder: `attack_row` puts in the port the test listens on (host loopback)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Attack:
     expected: tuple[str, ...]  # Status values this program may get; anything else is a sandbox/grader bug
     why: str
     limits: dict[str, Any] = field(default_factory=lambda: dict(ATTACK_LIMITS))
+
+
+def attack_row(attack: Attack, loopback_port: int) -> dict[str, Any]:
+    """The attack's task row with the host loopback port the test listens on (pick a free one: port 0)."""
+    return {**attack.row, "solution": attack.row["solution"].replace(LOOPBACK_PORT, str(int(loopback_port)))}
 
 
 def load_tasks(path: Path = TASKS_PATH) -> list[dict[str, Any]]:

@@ -20,9 +20,9 @@ from sandbox.base import Limits, SandboxError, Status
 from tests.sandbox_attacks import ATTACKS
 from tests.sandbox_cases import (
     HOST_CANARIES,
-    LOOPBACK_PORT,
     PROBE,
     SECRET_ENV,
+    attack_row,
     canonical_pairs,
     one_per_language_and_kind,
 )
@@ -60,10 +60,7 @@ def loopback_listener():
     """A TCP server on the host's loopback; the network attack must never reach it."""
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        server.bind(("127.0.0.1", LOOPBACK_PORT))
-    except OSError as exc:
-        pytest.skip(f"loopback port {LOOPBACK_PORT} busy: {exc}")
+    server.bind(("127.0.0.1", 0))
     server.listen(8)
     accepted: list[tuple] = []
 
@@ -77,7 +74,7 @@ def loopback_listener():
             conn.close()
 
     threading.Thread(target=serve, daemon=True).start()
-    yield accepted
+    yield server.getsockname()[1], accepted
     server.close()
 
 
@@ -138,10 +135,11 @@ def test_whole_task_set_three_times(backend):
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
 def test_attack(backend, loopback_listener, attack):
-    result = run(attack.row, backend, Limits(**attack.limits))
+    port, accepted = loopback_listener
+    result = run(attack_row(attack, port), backend, Limits(**attack.limits))
     assert result.status.value in attack.expected, f"{attack.why}: got {result.status.value}: {result.detail}"
     _assert_host_clean(backend)
-    assert loopback_listener == [], "a sandbox reached the host's loopback"
+    assert accepted == [], "a sandbox reached the host's loopback"
     probe = run(PROBE, backend)
     assert probe.passed, f"the slot is not clean after {attack.name}: {probe.detail}"
 
