@@ -12,11 +12,12 @@ What it isolates:
   same tmpfs (one size and inode budget for both); minimal `/dev`. Nothing of the host's `/home`, `/root`, `/etc` or `/run` is visible.
 * **Environment**: bwrap runs with an empty environment and `--clearenv`, so neither the program nor the
   sandbox's PID 1 (`/proc/1/environ`) sees the grader's variables.
-* **Resources**: per-slot cgroup (v1 or v2) with memory = memory+swap limit, pids limit and CPU quota; rlimits
-  for file size, core dumps, open files and processes of the slot's uid. Wall-clock timeout: the whole launcher
-  process group is SIGKILLed; bwrap's `--die-with-parent` then kills the namespace's PID 1, and with it every
-  process of the pid namespace (daemons, `setsid` escapes, SIGTERM-ignoring loops). The cgroup is checked empty
-  after every step.
+* **Resources**: per-slot cgroup (v1 or v2) with memory = memory+swap limit and pids limit; rlimits for file size,
+  core dumps, open files, processes of the slot's uid, and CPU time (`timeout x cpus` seconds per process). A hard
+  CPU *rate* limit (cgroup quota of `cpus` cores) is opt-in, `cpu_quota=True`: see sandbox/cgroups.py for why.
+  Wall-clock timeout: bwrap reports the pid namespace's init; it is SIGKILLed, the kernel kills every process of
+  the namespace (daemons, `setsid` escapes, SIGTERM-ignoring loops), bwrap reaps it, then the launcher's process
+  group is killed too. The cgroup is checked empty after every step.
 
 What it does not isolate: the host kernel is shared (a kernel exploit escapes, as with Docker); timing and cache
 side channels; CPU time is capped per slot, not reserved. Without root (no cgroup, no tmpfs mount) memory and disk
@@ -30,6 +31,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import math
 import os
 import queue
 import shutil
@@ -51,7 +53,14 @@ BUILD_HINT = "build it with `sudo bash sandbox/image/build.sh` (or `python -m sa
 BASE_ENV = (("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp"), ("LANG", "C.UTF-8"), ("TMPDIR", "/tmp"))
 LAUNCHER_FAILED = 97
 # The launcher joins the slot's cgroups and sets rlimits *before* exec'ing bwrap, so nothing escapes either.
-LAUNCHER = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 97; shift; done; shift; exec "$@"'
+# The launcher joins the slot's cgroups and sets rlimits *before* exec'ing bwrap, so nothing escapes either. Shell
+# builtins, not prlimit(1): one exec less per run. dash spells RLIMIT_NPROC `-p`, bash `-u`; -f is in 512-byte
+# blocks for dash, 1024 for bash (a backstop only: the tmpfs size is the real bound).
+LAUNCHER = (
+    'while [ "$1" != -- ]; do echo $$ > "$1" || exit 97; shift; done; shift; '
+    'ulimit -c 0 && ulimit -n 1024 && ulimit -f "$1" && ulimit -t "$3" && { ulimit -p "$2" 2>/dev/null || '
+    'ulimit -u "$2"; } || exit 97; shift 3; exec "$@"'
+)
 HOST_USERLAND = (
     ("--ro-bind", "/usr", "/usr"), ("--symlink", "usr/bin", "/bin"), ("--symlink", "usr/sbin", "/sbin"),
     ("--symlink", "usr/lib", "/lib"), ("--symlink", "usr/lib64", "/lib64"),
@@ -73,22 +82,22 @@ def resolve_rootfs(rootfs: str | None) -> str | None:
 class BwrapBackend:
     name = "bwrap"
 
-    def __init__(self, rootfs: str | None = None, slots: int | None = None, uid_base: int = 61000):
+    def __init__(
+        self, rootfs: str | None = None, slots: int | None = None, uid_base: int = 61000, cpu_quota: bool = False
+    ):
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
             raise SandboxError("bubblewrap is not installed: `apt-get install -y bubblewrap`")
-        self.prlimit = shutil.which("prlimit")
-        if self.prlimit is None:
-            raise SandboxError("prlimit (util-linux) is not installed: `apt-get install -y util-linux`")
         self.rootfs = resolve_rootfs(rootfs)
         self.privileged = os.geteuid() == 0
         self.use_cgroups = cgroups_usable()
+        self.cpu_quota = cpu_quota
         if not (self.privileged and self.use_cgroups):
             logger.warning("bwrap backend without root/cgroups: memory, disk and pids bounded by rlimits only")
         if self.privileged:
             reap_stale_slots()
         self._pool: queue.Queue[_Slot] = queue.Queue()
-        count = slots or os.cpu_count() or 1
+        count = slots or 2 * (os.cpu_count() or 1)  # more slots than cores: a slot spends part of a run waiting
         uids = claim_uids(uid_base, count) if self.privileged else [None] * count
         self._slots = [_Slot(self, i, uid) for i, uid in enumerate(uids)]
         for slot in self._slots:
@@ -145,11 +154,12 @@ class BwrapBackend:
             argv += ["--setenv", key, value]
         return [*argv, "--", *step.argv]
 
-    def launcher_argv(self, slot: _Slot, bwrap_argv: Sequence[str], limits: Limits) -> list[str]:
+    def launcher_argv(self, slot: _Slot, bwrap_argv: Sequence[str], limits: Limits, timeout_s: float) -> list[str]:
         cgroup_files = slot.cgroup.procs_files if slot.cgroup else []
-        nproc = limits.pids + 8  # RLIMIT_NPROC counts the slot uid's tasks, bwrap's own included
-        rlimits = [self.prlimit, "--core=0", "--nofile=1024", f"--fsize={limits.workdir_mb << 20}", f"--nproc={nproc}"]
-        return ["/bin/sh", "-c", LAUNCHER, "launcher", *cgroup_files, "--", *rlimits, "--", *bwrap_argv]
+        fsize_blocks = str((limits.workdir_mb << 20) // 512)
+        nproc = str(limits.pids + 8)  # RLIMIT_NPROC counts the slot uid's tasks, bwrap's own included
+        cpu_s = str(math.ceil(timeout_s * limits.cpus) + 1)  # CPU budget per process: `cpus` cores for the whole run
+        return ["/bin/sh", "-c", LAUNCHER, "launcher", *cgroup_files, "--", fsize_blocks, nproc, cpu_s, *bwrap_argv]
 
     def _self_test(self) -> None:
         from sandbox.base import Job, Step  # noqa: PLC0415
@@ -217,7 +227,7 @@ class _Slot:
         self.backend, self.index, self.uid = backend, index, uid
         name = f"{os.getpid()}-{id(backend):x}-slot{index}"  # unique per backend instance, pid first (stale reaping)
         self.workdir = SlotDir(name, owner_uid=uid, mount_tmpfs=backend.privileged)
-        self.cgroup = SlotCgroup(name, owner_uid=uid) if backend.use_cgroups else None
+        self.cgroup = SlotCgroup(name, owner_uid=uid, cpu_quota=backend.cpu_quota) if backend.use_cgroups else None
         self.leftovers = 0  # processes found alive after a step (should stay 0: the pid namespace kills them)
 
     def reset(self, limits: Limits) -> None:
@@ -230,12 +240,12 @@ class _Slot:
         self.workdir.place(files)
         oom_before = self.cgroup.oom_kills() if self.cgroup else 0
         status = _StatusPipe()
+        timeout_s = step.timeout_s or limits.timeout_s
         try:
-            argv = self.backend.launcher_argv(
-                self, self.backend.bwrap_argv(self, step, limits, status.write_fd), limits
-            )
+            bwrap_argv = self.backend.bwrap_argv(self, step, limits, status.write_fd)
+            argv = self.backend.launcher_argv(self, bwrap_argv, limits, timeout_s)
             raw = run_process(
-                argv, cwd="/", env={}, stdin=step.stdin, timeout_s=step.timeout_s or limits.timeout_s,
+                argv, cwd="/", env={}, stdin=step.stdin, timeout_s=timeout_s,
                 output_bytes=limits.output_bytes, user=self.uid, group=self.uid, pass_fds=(status.write_fd,),
                 stop=status.kill_namespace,
             )  # fmt: skip
@@ -247,9 +257,10 @@ class _Slot:
         if not started and not raw.timed_out:
             detail = raw.stderr.decode(errors="replace")[-500:]
             raise SandboxError(f"bwrap failed to start the sandbox (exit {raw.exit_code}): {detail}")
+        cpu_limited = raw.exit_code == 128 + signal.SIGXCPU  # RLIMIT_CPU: the CPU budget is a time limit too
         return StepResult(
-            name=step.name, exit_code=None if oom and raw.exit_code in (None, 137) else raw.exit_code,
-            stdout=raw.stdout, stderr=raw.stderr, duration_s=raw.duration_s, timed_out=raw.timed_out,
+            name=step.name, exit_code=None if (oom and raw.exit_code in (None, 137)) or cpu_limited else raw.exit_code,
+            stdout=raw.stdout, stderr=raw.stderr, duration_s=raw.duration_s, timed_out=raw.timed_out or cpu_limited,
             oom_killed=oom, output_truncated=raw.output_truncated,
         )  # fmt: skip
 

@@ -18,12 +18,9 @@ Why two processes: if the tests ran in the solution's interpreter, the solution 
 Protocol on stdin (one JSON object): {"nonce", "kind": "assert"|"pytest", "code", "entry_point"}.
 """
 
-import _ast
 import _json
 import builtins
-import importlib
 import os
-import struct
 import sys
 
 SOLUTION_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "solution.py")
@@ -63,7 +60,7 @@ def loads(text):
 
 def send(fd, obj):
     data = dumps(obj).encode()
-    payload = struct.pack(">I", len(data)) + data
+    payload = len(data).to_bytes(4, "big") + data  # int.to_bytes, not struct: one import less per run
     while payload:
         payload = payload[os.write(fd, payload) :]
 
@@ -80,7 +77,7 @@ def _read_exact(fd, n):
 
 
 def recv(fd):
-    (n,) = struct.unpack(">I", _read_exact(fd, 4))
+    n = int.from_bytes(_read_exact(fd, 4), "big")
     if n > MAX_MESSAGE_BYTES:
         raise ValueError(f"message of {n} bytes exceeds the limit")
     return loads(_read_exact(fd, n).decode())
@@ -164,8 +161,8 @@ def _decode_rare(x, tag, refs, d):
         "bytes": lambda: x[1].encode("latin-1"),
         "bytearray": lambda: bytearray(x[1].encode("latin-1")),
         "complex": lambda: complex(float(x[1]), float(x[2])),
-        "Decimal": lambda: importlib.import_module("decimal").Decimal(str(x[1])),
-        "Fraction": lambda: importlib.import_module("fractions").Fraction(int(x[1]), int(x[2])),
+        "Decimal": lambda: __import__("decimal").Decimal(str(x[1])),
+        "Fraction": lambda: __import__("fractions").Fraction(int(x[1]), int(x[2])),
         "range": lambda: range(int(x[1]), int(x[2]), int(x[3])),
     }
     if tag in simple:
@@ -275,7 +272,7 @@ class Remote:
         try:
             send(self.req_fd, req)
             reply = recv(self.resp_fd)
-        except (EOFError, OSError, ValueError, struct.error) as exc:
+        except (EOFError, OSError, ValueError) as exc:
             self.dead = True
             raise SolutionDied(f"the solution process exited or broke the protocol ({type(exc).__name__})") from None
         if type(reply) is not dict:
@@ -357,6 +354,8 @@ def shadowable_builtins(tree, entry_point):
     """Builtin names the solution may redefine for the tests: the entry point, and names the tests use *only* as
     `NAME(...) == expected` (MBPP's `def sum(a, b)`). A solution redefining `abs`, `set`, `sorted`, ... that the
     tests apply to expected values or differences would otherwise decide the comparison itself."""
+    import _ast  # only here: building its ~120 node classes is a noticeable part of a short run
+
     in_candidate_position = set()
     nodes = list(walk(tree))
     for node in nodes:
@@ -377,6 +376,8 @@ def resolve_global(remote, name, desc):
     if type(desc) is not list or len(desc) != 2:
         raise SolutionDied("malformed global description from the solution process")
     if name in sys.stdlib_module_names or desc[0] == "module":
+        import importlib
+
         module_name = name if name in sys.stdlib_module_names else str(desc[1])
         return importlib.import_module(module_name)
     return decode(desc[1], remote.make_ref)
@@ -390,9 +391,10 @@ def load_globals(remote):
     return described
 
 
-def build_namespace(remote, tree, entry_point):
+def build_namespace(remote, code, entry_point):
     described = load_globals(remote)
-    allowed = shadowable_builtins(tree, entry_point)
+    shadowing = [name for name in described if hasattr(builtins, name)]
+    allowed = shadowable_builtins(compile(code, "<tests>", "exec", 1024), entry_point) if shadowing else set()
     ns = {"__name__": "__main__", "__builtins__": builtins}
     for name, desc in described.items():
         if hasattr(builtins, name) and name not in allowed:
@@ -406,6 +408,8 @@ def build_namespace(remote, tree, entry_point):
 
 def walk(node):
     """`ast.walk` without importing `ast` (its import costs more than a short test run)."""
+    import _ast
+
     stack = [node]
     while stack:
         node = stack.pop()
@@ -416,14 +420,6 @@ def walk(node):
                 stack.extend(c for c in child if isinstance(c, _ast.AST))
             elif isinstance(child, _ast.AST):
                 stack.append(child)
-
-
-def calls_check_itself(tree):
-    for node in tree.body:
-        call = node.value if isinstance(node, _ast.Expr) else None
-        if isinstance(call, _ast.Call) and isinstance(call.func, _ast.Name) and call.func.id == "check":
-            return True
-    return False
 
 
 def failure_detail(exc, test_lines):
@@ -439,10 +435,12 @@ def failure_detail(exc, test_lines):
 
 
 def run_assert(remote, code, entry_point):
-    tree = compile(code, "<tests>", "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
-    ns = build_namespace(remote, tree, entry_point)
-    exec(compile(tree, "<tests>", "exec"), ns)
-    if entry_point and callable(ns.get("check")) and not calls_check_itself(tree):
+    compiled = compile(code, "<tests>", "exec", dont_inherit=True)
+    ns = build_namespace(remote, code, entry_point)
+    exec(compiled, ns)
+    # HumanEval's test code defines check(candidate) and leaves the call to the harness. A test that also calls it
+    # itself just runs twice.
+    if entry_point and callable(ns.get("check")):
         if entry_point not in ns:
             raise NameError(f"the solution defines no {entry_point!r} (the task's entry_point)")
         ns["check"](ns[entry_point])
@@ -532,11 +530,22 @@ def verdict_for(exc, remote):
 
 
 def set_non_dumpable():
-    import ctypes
+    """prctl(PR_SET_DUMPABLE, 0) through `_ctypes` directly: `import ctypes` costs ~3 ms of a ~25 ms run."""
+    import _ctypes
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 4 (linux/prctl.h)
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    class CInt(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class CFunc(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+        _restype_ = CInt
+
+    class Libc:
+        _handle = _ctypes.dlopen(None)
+
+    prctl = CFunc(("prctl", Libc()))
+    if prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 4 (linux/prctl.h)
+        raise OSError(_ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
 def start_server():

@@ -101,7 +101,7 @@ def probe():
 """
 PROBE_TESTS = """
 r = probe()
-assert r["work"] == ["_harness.py", "solution.py"], r
+assert r["work"] == ["_harness.py", "_harness_code.bin", "_harness_main.py", "solution.py"], r
 assert r["tmp"] == [], r
 assert r["strangers"] == [], r
 assert r["env"] == [], r
