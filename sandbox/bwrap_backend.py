@@ -52,10 +52,11 @@ SANDBOX_UID = 10001  # the rootfs's `sandbox` user (sandbox/image/build.sh)
 BUILD_HINT = "build it with `sudo bash sandbox/image/build.sh` (or `python -m sandbox.image build`)"
 BASE_ENV = (("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp"), ("LANG", "C.UTF-8"), ("TMPDIR", "/tmp"))
 LAUNCHER_FAILED = 97
-# The launcher joins the slot's cgroups and sets rlimits *before* exec'ing bwrap, so nothing escapes either.
-# The launcher joins the slot's cgroups and sets rlimits *before* exec'ing bwrap, so nothing escapes either. Shell
-# builtins, not prlimit(1): one exec less per run. dash spells RLIMIT_NPROC `-p`, bash `-u`; -f is in 512-byte
-# blocks for dash, 1024 for bash (a backstop only: the tmpfs size is the real bound).
+# The launcher (root) joins the slot's cgroups and sets rlimits *before* exec'ing bwrap, so nothing escapes either,
+# then drops to the slot's uid with setpriv. Dropping in the launcher rather than with Popen(user=...) keeps
+# Popen on vfork: CPython forks instead when user/group are set, which copies the page tables of the grader (in
+# GRPO, a trainer holding gigabytes). Shell builtins for the rlimits: dash spells RLIMIT_NPROC `-p`, bash `-u`;
+# -f counts 512-byte blocks in dash, 1024 in bash (a backstop only: the tmpfs size is the real bound).
 LAUNCHER = (
     'while [ "$1" != -- ]; do echo $$ > "$1" || exit 97; shift; done; shift; '
     'ulimit -c 0 && ulimit -n 1024 && ulimit -f "$1" && ulimit -t "$3" && { ulimit -p "$2" 2>/dev/null || '
@@ -88,6 +89,9 @@ class BwrapBackend:
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
             raise SandboxError("bubblewrap is not installed: `apt-get install -y bubblewrap`")
+        self.setpriv = shutil.which("setpriv")
+        if self.setpriv is None:
+            raise SandboxError("setpriv (util-linux) is not installed: `apt-get install -y util-linux`")
         self.rootfs = resolve_rootfs(rootfs)
         self.privileged = os.geteuid() == 0
         self.use_cgroups = cgroups_usable()
@@ -159,7 +163,9 @@ class BwrapBackend:
         fsize_blocks = str((limits.workdir_mb << 20) // 512)
         nproc = str(limits.pids + 8)  # RLIMIT_NPROC counts the slot uid's tasks, bwrap's own included
         cpu_s = str(math.ceil(timeout_s * limits.cpus) + 1)  # CPU budget per process: `cpus` cores for the whole run
-        return ["/bin/sh", "-c", LAUNCHER, "launcher", *cgroup_files, "--", fsize_blocks, nproc, cpu_s, *bwrap_argv]
+        drop = [self.setpriv, f"--reuid={slot.uid}", f"--regid={slot.uid}", "--clear-groups", "--"] if slot.uid else []
+        limits_args = [fsize_blocks, nproc, cpu_s]
+        return ["/bin/sh", "-c", LAUNCHER, "launcher", *cgroup_files, "--", *limits_args, *drop, *bwrap_argv]
 
     def _self_test(self) -> None:
         from sandbox.base import Job, Step  # noqa: PLC0415
@@ -246,7 +252,7 @@ class _Slot:
             argv = self.backend.launcher_argv(self, bwrap_argv, limits, timeout_s)
             raw = run_process(
                 argv, cwd="/", env={}, stdin=step.stdin, timeout_s=timeout_s,
-                output_bytes=limits.output_bytes, user=self.uid, group=self.uid, pass_fds=(status.write_fd,),
+                output_bytes=limits.output_bytes, pass_fds=(status.write_fd,),
                 stop=status.kill_namespace,
             )  # fmt: skip
             started = status.finish()
@@ -275,7 +281,7 @@ class _Slot:
             raise SandboxError(f"slot {self.index}: processes survive SIGKILL in the sandbox cgroup")
 
     def finish(self) -> None:
-        self.workdir.clear()
+        """Nothing to undo here: `reset` empties the work dir before the next job (and `close` at the end)."""
 
     def close(self) -> None:
         self.workdir.close()

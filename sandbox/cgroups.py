@@ -44,6 +44,7 @@ class SlotCgroup:
         self.name, self.owner_uid, self.cpu_quota = name, owner_uid, cpu_quota
         self.v2 = (CGROUP_ROOT / "cgroup.controllers").exists()
         self.dirs = self._create()
+        self._limits: tuple[int, int, float] | None = None
 
     def _create(self) -> dict[str, Path]:
         if self.v2:
@@ -65,6 +66,9 @@ class SlotCgroup:
         return [str(p / "cgroup.procs") for p in self.dirs.values()]
 
     def set_limits(self, memory_mb: int, pids: int, cpus: float) -> None:
+        if self._limits == (memory_mb, pids, cpus):
+            return  # unchanged since the last job: four file writes saved per run
+        self._limits = (memory_mb, pids, cpus)
         memory = str(memory_mb * 1024 * 1024)
         quota = str(max(1000, int(cpus * CPU_PERIOD_US)))
         if self.v2:
