@@ -334,7 +334,7 @@ class _StatusPipe:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=5)
+                proc.wait(timeout=10)  # the kernel kills a big fork bomb one process at a time
 
     def finish(self) -> bool:
         os.close(self.write_fd)

@@ -106,7 +106,7 @@ class SlotCgroup:
         path = next(iter(self.dirs.values())) / "cgroup.procs"
         return [int(p) for p in path.read_text().split()]
 
-    def kill_all(self, settle_s: float = 0.2, wait_s: float = 2.0) -> list[int]:
+    def kill_all(self, settle_s: float = 2.0, wait_s: float = 2.0) -> list[int]:
         """Wait `settle_s` for the group to empty by itself (a dying pid namespace takes a moment), then SIGKILL
         what is left and wait until it is empty; returns the pids that had to be killed."""
         deadline = time.monotonic() + settle_s
