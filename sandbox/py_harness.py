@@ -205,6 +205,8 @@ def serve(req_fd, resp_fd):
                 result = describe_globals(module, to_ref)
             elif op == "ping":
                 result = "pong"
+            elif op == "truth":
+                result = bool(table[req["ref"]])
             elif op == "global":
                 result = encode(getattr(module, req["name"]), to_ref)
             elif op == "getattr":
@@ -331,20 +333,33 @@ class RemoteRef:
     def __setattr__(self, name, value):
         self._remote.request(op="setattr", ref=self._id, name=name, value=self._remote.encode_arg(value))
 
+    def _dunder(self, name, *args):
+        """A protocol method of the remote object; a missing one is the TypeError Python itself would raise."""
+        try:
+            return self._call(name, args, {})
+        except AttributeError:
+            raise TypeError(f"'{self._type_name}' object does not support {name}") from None
+
     def __iter__(self):
-        return self._call("__iter__", (), {}) if self._type_name not in ("generator", "iterator") else self
+        return self._dunder("__iter__")
 
     def __next__(self):
-        return self._call("__next__", (), {})
+        return self._dunder("__next__")
 
     def __len__(self):
-        return self._call("__len__", (), {})
+        return self._dunder("__len__")
 
     def __getitem__(self, key):
-        return self._call("__getitem__", (key,), {})
+        return self._dunder("__getitem__", key)
 
     def __contains__(self, item):
-        return self._call("__contains__", (item,), {})
+        try:
+            return self._call("__contains__", (item,), {})
+        except AttributeError:
+            return any(item == x for x in self)
+
+    def __bool__(self):
+        return bool(self._remote.request(op="truth", ref=self._id))
 
     def __repr__(self):
         return f"<{self._type_name} object from the solution>"
