@@ -120,6 +120,12 @@ def _encode_rare(x, t, refs, d):
         return ["Fraction", x.numerator, x.denominator]
     if t is range:
         return ["range", x.start, x.stop, x.step]
+    if t in (_loaded("datetime", "date"), _loaded("datetime", "datetime"), _loaded("datetime", "time")):
+        return [t.__name__, x.isoformat()]
+    if t is _loaded("datetime", "timedelta"):
+        return ["timedelta", x.days, x.seconds, x.microseconds]
+    if t is type and getattr(builtins, x.__name__, None) is x:
+        return ["type", x.__name__]
     if isinstance(x, tuple) and hasattr(t, "_fields") and t.__bases__ == (tuple,):
         return ["namedtuple", t.__name__, list(t._fields), [encode(v, refs, d) for v in x]]
     return refs(x)
@@ -167,6 +173,13 @@ def _decode_rare(x, tag, refs, d):
     }
     if tag in simple:
         return simple[tag]()
+    if tag in ("date", "datetime", "time", "timedelta"):
+        import datetime
+
+        kind = getattr(datetime, tag)
+        return kind(int(x[1]), int(x[2]), int(x[3])) if tag == "timedelta" else kind.fromisoformat(str(x[1]))
+    if tag == "type" and isinstance(getattr(builtins, str(x[1]), None), type):
+        return getattr(builtins, str(x[1]))
     if tag == "namedtuple":
         cls = collections.namedtuple(str(x[1]), [str(f) for f in x[2]], rename=True)
         return cls(*(decode(v, refs, d) for v in x[3]))
@@ -386,16 +399,25 @@ def shadowable_builtins(tree, entry_point):
     return allowed | ({entry_point} if entry_point else set())
 
 
-def resolve_global(remote, name, desc):
-    """A solution global as the tests see it: stdlib modules are the checker's own, values are rebuilt."""
+def resolve_global(remote, name, desc, as_module=True):
+    """A solution global as the tests see it: modules are the checker's own, values are rebuilt, objects are refs.
+    A name of a stdlib module is the real module (`math = FakeMath()` must not decide `math.isclose`) unless
+    `as_module` is False: the tests never use it as `name.attr` (MBPP's `def heapq(...)`-style function names)."""
     if type(desc) is not list or len(desc) != 2:
         raise SolutionDied("malformed global description from the solution process")
-    if name in sys.stdlib_module_names or desc[0] == "module":
+    if (as_module and name in sys.stdlib_module_names) or desc[0] == "module":
         import importlib
 
         module_name = name if name in sys.stdlib_module_names else str(desc[1])
         return importlib.import_module(module_name)
     return decode(desc[1], remote.make_ref)
+
+
+def attribute_bases(tree):
+    """Names the tests use as `name.attr`."""
+    import _ast
+
+    return {n.value.id for n in walk(tree) if isinstance(n, _ast.Attribute) and isinstance(n.value, _ast.Name)}
 
 
 def load_globals(remote):
@@ -408,14 +430,21 @@ def load_globals(remote):
 
 def build_namespace(remote, code, entry_point):
     described = load_globals(remote)
-    shadowing = [name for name in described if hasattr(builtins, name)]
-    allowed = shadowable_builtins(compile(code, "<tests>", "exec", 1024), entry_point) if shadowing else set()
+    shadowing = [n for n in described if hasattr(builtins, n) or n in sys.stdlib_module_names]
+    tree = compile(code, "<tests>", "exec", 1024) if shadowing else None  # PyCF_ONLY_AST; rare, so lazy
+    allowed = shadowable_builtins(tree, entry_point) if tree else set()
+    module_uses = attribute_bases(tree) if tree else set()
     ns = {"__name__": "__main__", "__builtins__": builtins}
     for name, desc in described.items():
         if hasattr(builtins, name) and name not in allowed:
             continue
+        as_module = (
+            name in module_uses
+            or desc[0] == "module"
+            or (type(desc[1]) is list and desc[1][:1] == ["ref"] and desc[1][3:4] != ["callable"])
+        )
         try:
-            ns[name] = resolve_global(remote, str(name), desc)
+            ns[name] = resolve_global(remote, str(name), desc, as_module)
         except ImportError:
             continue
     return ns

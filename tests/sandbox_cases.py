@@ -141,5 +141,8 @@ FIDELITY = [
     _py("exception-expected", "def safe_div(a, b):\n    if b == 0:\n        raise ZeroDivisionError('b is 0')\n    return a / b\n", "try:\n    safe_div(1, 0)\n    raise AssertionError('no exception')\nexcept ZeroDivisionError:\n    pass\nassert safe_div(1, 4) == 0.25\n"),
     _py("truthiness-and-debug-messages", "def is_even(n):\n    return n % 2 == 0\n", "def check(candidate):\n    assert candidate(4) == True, 'This prints if this assert fails 1 (good for debugging!)'\n    assert not candidate(3)\n    assert True\n", "is_even"),
     _py("many-calls", "def f(x):\n    return x * 2 + 1\n", "for i in range(2000):\n    assert f(i) == 2 * i + 1\n"),
+    _py("function-named-like-a-module", "def statistics(xs):\n    return (min(xs), max(xs))\n", "assert statistics([3, 1, 2]) == (1, 3)\n"),
+    _py("dates-and-types", "import datetime\n\ndef next_day(y, m, d):\n    return datetime.date(y, m, d) + datetime.timedelta(days=1)\n\ndef kind(x):\n    return type(x)\n",
+        "import datetime\nassert next_day(2024, 2, 28) == datetime.date(2024, 2, 29)\nassert kind(1.5) == float\n"),
     _py("big-ints-and-special-floats", "def big(n):\n    return 3 ** n\n\ndef special():\n    return [float('inf'), -0.0, 1e-300]\n", "assert big(5000) == 3 ** 5000\nassert special() == [float('inf'), -0.0, 1e-300]\n"),
 ]  # fmt: skip
