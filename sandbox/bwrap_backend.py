@@ -233,7 +233,13 @@ class _Slot:
         self.backend, self.index, self.uid = backend, index, uid
         name = f"{os.getpid()}-{id(backend):x}-slot{index}"  # unique per backend instance, pid first (stale reaping)
         self.workdir = SlotDir(name, owner_uid=uid, mount_tmpfs=backend.privileged)
-        self.cgroup = SlotCgroup(name, owner_uid=uid, cpu_quota=backend.cpu_quota) if backend.use_cgroups else None
+        self.cgroup = None
+        if backend.use_cgroups:
+            try:
+                self.cgroup = SlotCgroup(name, owner_uid=uid, cpu_quota=backend.cpu_quota)
+            except OSError as exc:  # e.g. cgroup v2 inside a container whose root group holds processes (EBUSY)
+                backend.use_cgroups = False
+                logger.warning("no per-slot cgroup (%s): memory and pids bounded by rlimits only", exc)
         self.leftovers = 0  # processes found alive after a step (should stay 0: the pid namespace kills them)
 
     def reset(self, limits: Limits) -> None:
