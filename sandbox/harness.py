@@ -135,6 +135,7 @@ EVIDENCE_STATUS = {
     "error": Status.RUNTIME_ERROR,
     "died": Status.RUNTIME_ERROR,
     "compile_error": Status.COMPILE_ERROR,
+    "memory": Status.MEMORY_LIMIT,  # MemoryError in the solution (an allocation the limit or the heap refused)
 }
 ASSERTION_MARKERS = ("Assertion", "assertion", "AssertionError", "assert!", "assert_eq!")
 

@@ -570,6 +570,8 @@ def verdict_for(exc, remote):
         return "compile_error"
     if isinstance(exc, AssertionError):
         return "fail"
+    if isinstance(exc, MemoryError):
+        return "memory"
     return "error"
 
 

@@ -214,6 +214,7 @@ ATTACKS: list[Attack] = [
        ("runtime_error",), "threads count against the pids limit: `can't start new thread` at import"),
     py("memory_bomb", "blocks = []\nwhile True:\n    blocks.append(bytearray(32 << 20))\n" + CORRECT_ADD,
        ("memory_limit",), "the memory cgroup kills it; reported as memory limit, not as a failed test"),
+    py("huge_allocation", "def add(a, b):\n    return [0] * (10 ** 12)\n", ("memory_limit",), "an allocation Python refuses outright (MemoryError) is a memory verdict too"),
     py("output_flood", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n" + CORRECT_ADD,
        ("output_limit",), "stdout of the solution is capped; the run is cut short"),
     py("disk_fill", "for d in ('/work', '/tmp'):\n    try:\n        with open(d + '/fill', 'wb') as f:\n            while True:\n                f.write(b'0' * (1 << 20))\n    except OSError:\n        pass\n" + CORRECT_ADD,
