@@ -81,6 +81,7 @@ class RewardFunction:
         tasks = kwargs.get("task") or [None] * len(texts)
         judged = [i for i, t in enumerate(tasks) if spec.task is None or t == spec.task]
         scores: list[float | None] = [None] * len(texts)
+        elapsed_s = 0.0
         if judged:
             missing = [c for c in spec.columns if c not in kwargs]
             if missing:
@@ -93,7 +94,7 @@ class RewardFunction:
             elapsed_s = time.perf_counter() - start
             for i, value in zip(judged, results):
                 scores[i] = value
-            _log(kwargs.get("log_metric"), self.name, scores, judged, elapsed_s)
+        _log(kwargs.get("log_metric"), self.name, scores, judged, elapsed_s)
         return scores
 
 
@@ -103,10 +104,11 @@ def _log(
     """Per-step extras beside TRL's own rewards/<name>/mean|std: how much was judged, and how fast."""
     if log_metric is None:
         return
-    none = sum(1 for i in judged if scores[i] is None or (isinstance(scores[i], float) and math.isnan(scores[i])))
-    log_metric(f"rewards/{name}/frac_none", none / max(len(judged), 1))
-    log_metric(f"rewards/{name}/frac_applicable", len(judged) / max(len(scores), 1))
+    log_metric(f"rewards/{name}/frac_applicable", len(judged) / max(len(scores), 1))  # every step, 0 included
     log_metric(f"timing/reward_{name}_s", elapsed_s)
+    if judged:  # the share of judged rows the reward could not score (unusable gold or tests)
+        none = sum(1 for i in judged if scores[i] is None or (isinstance(scores[i], float) and math.isnan(scores[i])))
+        log_metric(f"rewards/{name}/frac_none", none / len(judged))
 
 
 def math_batch(completions: list[str], solution: list[str]) -> list[float | None]:
