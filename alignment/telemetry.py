@@ -1,0 +1,169 @@
+"""Per-step GRPO telemetry that TRL 1.16 does not log by itself.
+
+`GRPOTelemetryMixin` goes in front of `trl.GRPOTrainer` (see `alignment.trainers`) and adds to TRL's own metric
+buffer (`self._metrics["train"]`), so the values reach wandb, TensorBoard and `metrics.jsonl` through the normal
+logging path, averaged over `logging_steps` like TRL's metrics:
+
+* `time/generation_s`, `time/reward_s`, `time/training_s`: the step time split. Generation is TRL's `_generate`
+  (HF generate or vLLM), reward is `_calculate_rewards` (all reward functions), training is the rest of the
+  optimizer step (forward/backward, reference log-probs, optimizer). Sums over gradient-accumulation micro-steps.
+* `rewards/<name>/frac_none`: the fraction of completions a reward function could not judge (`None`, NaN in TRL).
+  TRL logs `rewards/<name>/mean` and `/std` (NaN-aware) itself.
+* `execution/pass_rate`: share of judged completions whose execution reward is exactly 1.0 (all tests passed).
+* `reward_model/score_mean`, `reward_model/exec_gap`: mean RM score, and mean(sigmoid(score) - passed) over the
+  completions both judged. For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
+  calibration error; a gap that grows during RL is the reward-hacking signal of RECIPE §5.3.
+* `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`: from `record_sandbox_call`,
+  which code rewards call once per sandbox execution (this process only).
+* Every `completions_table_every_n_steps` steps, the completions table (`alignment.tracking`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from contextlib import contextmanager
+
+import torch
+
+from alignment.tracking import TrackingArguments, write_completions_table
+
+
+class SandboxStats:
+    """Thread-safe collector of sandbox call latencies (reward functions may run in worker threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latencies_s: list[float] = []
+
+    def record(self, duration_s: float) -> None:
+        with self._lock:
+            self._latencies_s.append(duration_s)
+
+    def drain(self) -> list[float]:
+        with self._lock:
+            latencies, self._latencies_s = self._latencies_s, []
+        return latencies
+
+
+SANDBOX_STATS = SandboxStats()
+
+
+def record_sandbox_call(duration_s: float) -> None:
+    """Called by code rewards once per sandbox execution, with its wall-clock duration."""
+    SANDBOX_STATS.record(duration_s)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (numpy's default method), q in [0, 100]."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def sandbox_metrics(latencies_s: list[float], wall_s: float) -> dict[str, float]:
+    if not latencies_s:
+        return {}
+    return {
+        "sandbox/calls": float(len(latencies_s)),
+        "sandbox/throughput_per_s": len(latencies_s) / wall_s if wall_s > 0 else float("nan"),
+        "sandbox/latency_p50_s": percentile(latencies_s, 50),
+        "sandbox/latency_p90_s": percentile(latencies_s, 90),
+        "sandbox/latency_p99_s": percentile(latencies_s, 99),
+    }
+
+
+def reward_metrics(
+    rewards: torch.Tensor, names: list[str], execution: str | None, reward_model: str | None
+) -> dict[str, float]:
+    """Metrics from the gathered rewards (B*G, n_functions); NaN marks a `None` reward."""
+    metrics = {
+        f"rewards/{name}/frac_none": torch.isnan(rewards[:, i]).float().mean().item() for i, name in enumerate(names)
+    }
+    passed = rm_score = None
+    if execution in names:
+        exec_col = rewards[:, names.index(execution)]  # (B*G,)
+        passed = (exec_col == 1.0).float().masked_fill(torch.isnan(exec_col), float("nan"))
+        metrics["execution/pass_rate"] = torch.nanmean(passed).item()
+    if reward_model in names:
+        rm_score = rewards[:, names.index(reward_model)]  # (B*G,)
+        metrics["reward_model/score_mean"] = torch.nanmean(rm_score).item()
+    if passed is not None and rm_score is not None:
+        metrics["reward_model/exec_gap"] = torch.nanmean(torch.sigmoid(rm_score) - passed).item()
+    return metrics
+
+
+class GRPOTelemetryMixin:
+    """Mix in front of `trl.GRPOTrainer`; pass `tracking=TrackingArguments(...)` to the constructor."""
+
+    def __init__(self, *args, tracking: TrackingArguments | None = None, **kwargs) -> None:
+        self.tracking = tracking or TrackingArguments()
+        self._phase_s = {"generation": 0.0, "reward": 0.0}
+        self._step_total_s = 0.0
+        self._last_table_step = -1
+        super().__init__(*args, **kwargs)
+
+    @contextmanager
+    def _timed(self, phase: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._phase_s[phase] += time.perf_counter() - start
+
+    def _generate(self, *args, **kwargs):
+        with self._timed("generation"):
+            return super()._generate(*args, **kwargs)
+
+    def _calculate_rewards(self, *args, **kwargs):
+        SANDBOX_STATS.drain()  # calls before this reward pass (e.g. evaluation) are not this step's
+        start = time.perf_counter()
+        with self._timed("reward"):
+            rewards = super()._calculate_rewards(*args, **kwargs)  # (B*G, n_functions), gathered
+        mode = "train" if self.model.training else "eval"
+        extra = reward_metrics(
+            rewards, list(self.reward_func_names), self.tracking.execution_reward, self.tracking.reward_model_reward
+        )
+        extra.update(sandbox_metrics(SANDBOX_STATS.drain(), time.perf_counter() - start))
+        for key, value in extra.items():
+            self._metrics[mode][key].append(value)
+        return rewards
+
+    def training_step(self, *args, **kwargs):
+        start = time.perf_counter()
+        output = super().training_step(*args, **kwargs)
+        self._step_total_s += time.perf_counter() - start
+        if self._step % self.current_gradient_accumulation_steps == 0:  # TRL counts micro-steps in _step
+            generation_s, reward_s = self._phase_s["generation"], self._phase_s["reward"]
+            self._metrics["train"]["time/generation_s"].append(generation_s)
+            self._metrics["train"]["time/reward_s"].append(reward_s)
+            self._metrics["train"]["time/training_s"].append(self._step_total_s - generation_s - reward_s)
+            self._phase_s = {"generation": 0.0, "reward": 0.0}
+            self._step_total_s = 0.0
+        return output
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        super().log(logs, start_time)
+        every = self.tracking.completions_table_every_n_steps
+        step = self.state.global_step
+        if not (every and step % every == 0 and step != self._last_table_step and self.model.training):
+            return
+        self._last_table_step = step  # the end-of-training log repeats the last step
+        if self.accelerator.is_main_process:
+            write_completions_table(self.args.output_dir, step, self._completion_rows(), self.args)
+
+    def _completion_rows(self) -> list[dict]:
+        """The latest generation batch from TRL's rolling buffer `_logs`: prompt, completion, rewards, advantage."""
+        rows = []
+        for i, (prompt, completion) in enumerate(zip(self._logs["prompt"], self._logs["completion"])):
+            row = {"prompt": str(prompt), "completion": str(completion)}
+            row.update({name: _finite(values[i]) for name, values in self._logs["rewards"].items()})
+            row["advantage"] = _finite(self._logs["advantages"][i])
+            rows.append(row)
+        return rows
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
