@@ -16,11 +16,18 @@ logging path, averaged over `logging_steps` like TRL's metrics:
 * `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`: from `record_sandbox_call`,
   which code rewards call once per sandbox execution (this process only).
 * Every `completions_table_every_n_steps` steps, the completions table (`alignment.tracking`).
+
+At construction every rank logs where the policy, the reference model and any model-based reward live
+(`placement_summary`): device, and under ZeRO-3 how many of the parameters' elements this rank holds. TRL wraps the
+reference model and reward models with `prepare_deepspeed` (grpo_trainer.py ~l.1182-1211), so under ZeRO-3 they
+are partitioned like the policy, not replicated on every rank.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -28,6 +35,8 @@ from contextlib import contextmanager
 import torch
 
 from alignment.tracking import TrackingArguments, write_completions_table
+
+logger = logging.getLogger(__name__)
 
 
 class SandboxStats:
@@ -95,6 +104,17 @@ def reward_metrics(
     return metrics
 
 
+def placement_summary(model: torch.nn.Module) -> dict[str, object]:
+    """Device and ZeRO-3 partitioning of a model on this rank (DeepSpeed marks partitioned parameters `ds_numel`)."""
+    module = getattr(model, "module", model)  # a DeepSpeed engine wraps the model
+    params = list(module.parameters())
+    partitioned = [p for p in params if hasattr(p, "ds_numel")]
+    full = sum(p.ds_numel if hasattr(p, "ds_numel") else p.numel() for p in params)
+    local = sum(p.ds_tensor.numel() if hasattr(p, "ds_tensor") else p.numel() for p in params)
+    device = (partitioned[0].ds_tensor if partitioned else params[0]).device if params else "none"
+    return {"zero3": bool(partitioned), "local_numel": local, "full_numel": full, "device": str(device)}
+
+
 class GRPOTelemetryMixin:
     """Mix in front of `trl.GRPOTrainer`; pass `tracking=TrackingArguments(...)` to the constructor."""
 
@@ -104,6 +124,17 @@ class GRPOTelemetryMixin:
         self._step_total_s = 0.0
         self._last_table_step = -1
         super().__init__(*args, **kwargs)
+        self._log_placement()
+
+    def _log_placement(self) -> None:
+        models = {"policy": self.model, "reference": self.ref_model}
+        models.update(
+            {name: f for name, f in zip(self.reward_func_names, self.reward_funcs) if isinstance(f, torch.nn.Module)}
+        )
+        rank = os.environ.get("RANK", "0")
+        for role, model in models.items():
+            if model is not None:
+                logger.info("placement rank=%s role=%s %s", rank, role, placement_summary(model))
 
     @contextmanager
     def _timed(self, phase: str):
