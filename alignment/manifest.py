@@ -6,10 +6,10 @@ run's output directory, each atomically (temporary file + rename, so a killed ru
 * `manifest.json`: the full resolved configuration (every field of every config dataclass after `__post_init__`),
   git commit and dirty flag, package versions, hardware, world size, seeds, sha256 of the input data files and of
   the initial checkpoint's files, the sandbox image id, and the command line.
-* `config.yaml`: the keys the user set (recipe file plus `--key value` overrides) with their *resolved, typed*
-  values. Fed back with `--config config.yaml` it reproduces the same resolved configuration. It does not dump
-  every field, because TRL derives some fields in `__post_init__` and rejects them when given together (e.g.
-  `generation_batch_size` with `steps_per_generation` in `GRPOConfig`).
+* `config.yaml`: the settings the user gave (recipe file, then `--key value` overrides), plus the machine-dependent
+  defaults this run resolved (`bf16`). Fed back with `--config config.yaml` it reproduces the same resolved
+  configuration. It does not dump every field, because TRL derives some fields in `__post_init__` and rejects them
+  when given together (e.g. `generation_batch_size` with `steps_per_generation` in `GRPOConfig`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import platform
 import socket
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -61,39 +61,20 @@ def to_jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def resolved_config(configs: Sequence[Any]) -> dict[str, Any]:
-    """Every field of the given config dataclasses, flattened into one dict (later dataclasses win on clashes)."""
-    merged: dict[str, Any] = {}
-    for config in configs:
-        for field in dataclasses.fields(config):
-            merged[field.name] = to_jsonable(getattr(config, field.name))
-    return merged
-
-
-def explicit_keys(argv: Sequence[str]) -> list[str]:
-    """The config keys a user set: those in the `--config` YAML plus every `--key` override on the command line."""
-    keys: list[str] = []
-    for i, token in enumerate(argv):
-        if token == "--config" and i + 1 < len(argv):
-            keys.extend(yaml.safe_load(Path(argv[i + 1]).read_text()) or {})
-        elif token.startswith("--config="):
-            keys.extend(yaml.safe_load(Path(token.split("=", 1)[1]).read_text()) or {})
-        elif token.startswith("--") and token != "--config":
-            keys.append(token[2:].split("=", 1)[0])
-    return list(dict.fromkeys(keys))
-
-
 # Keys that say how this process starts, not what the run computes: left out of the reproducible config.
-NOT_REPRODUCED = frozenset({"resume"})
+NOT_REPRODUCED = frozenset({"resume", "resume_from_checkpoint"})
+# Keys whose default depends on the machine (bf16: on with CUDA, off without): pinned to what this run used.
+MACHINE_DEPENDENT = ("bf16",)
 
 
-def reproducible_config(resolved: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """The resolved, typed values of the keys the user set: a `--config` file that reproduces the run."""
-    keys = [k for k in keys if k not in NOT_REPRODUCED]
-    unknown = [k for k in keys if k not in resolved]
+def reproducible_config(resolved: dict[str, Any], explicit: dict[str, Any]) -> dict[str, Any]:
+    """The settings the user gave (recipe, then overrides), plus machine-dependent defaults as resolved here."""
+    unknown = sorted(k for k in explicit if k not in resolved)
     if unknown:
         raise ValueError(f"config keys {unknown} are not fields of the resolved configuration; cannot record them")
-    return {k: resolved[k] for k in keys}
+    config = {k: to_jsonable(v) for k, v in explicit.items() if k not in NOT_REPRODUCED}
+    config.update({k: resolved[k] for k in MACHINE_DEPENDENT if k in resolved and k not in config})
+    return config
 
 
 def sha256_path(path: str | Path) -> str:
@@ -187,19 +168,17 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def build_manifest(
-    configs: Sequence[Any],
+    resolved: dict[str, Any],
     *,
-    argv: Sequence[str],
     world_size: int,
     data_paths: Iterable[str | Path | None] = (),
     checkpoint_paths: Iterable[str | Path | None] = (),
     sandbox_image: str | None = None,
 ) -> dict[str, Any]:
-    config = resolved_config(configs)
+    config = to_jsonable(resolved)
     return {
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": [sys.executable, *sys.argv],
-        "argv": list(argv),
         "config": config,
         "git": git_state(),
         "packages": package_versions(),
@@ -212,13 +191,19 @@ def build_manifest(
     }
 
 
-def write_run_record(output_dir: str | Path, configs: Sequence[Any], argv: Sequence[str], **manifest_kwargs) -> Path:
-    """Write `manifest.json` and the reproducible `config.yaml` into `output_dir`; return the manifest path."""
+def write_run_record(
+    output_dir: str | Path, resolved: dict[str, Any], explicit: dict[str, Any], **manifest_kwargs: Any
+) -> dict[str, Any]:
+    """Write `manifest.json` and the reproducible `config.yaml` into `output_dir`; return the manifest.
+
+    `resolved` is every config field after parsing (`ParsedRecipe.resolved()`), `explicit` the settings the user gave
+    (`ParsedRecipe.explicit`). Call on the main process only.
+    """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    manifest = build_manifest(configs, argv=argv, **manifest_kwargs)
-    manifest["reproduce"] = reproducible_config(manifest["config"], explicit_keys(argv))
+    manifest = build_manifest(resolved, **manifest_kwargs)
+    manifest["reproduce"] = reproducible_config(manifest["config"], explicit)
     write_atomic(output_dir / CONFIG_NAME, yaml.safe_dump(manifest["reproduce"], sort_keys=False))
     write_atomic(output_dir / MANIFEST_NAME, json.dumps(manifest, indent=2))
     logger.info("wrote %s and %s in %s", MANIFEST_NAME, CONFIG_NAME, output_dir)
-    return output_dir / MANIFEST_NAME
+    return manifest

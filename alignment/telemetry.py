@@ -7,8 +7,7 @@ logging path, averaged over `logging_steps` like TRL's metrics:
 * `time/generation_s`, `time/reward_s`, `time/training_s`: the step time split. Generation is TRL's `_generate`
   (HF generate or vLLM), reward is `_calculate_rewards` (all reward functions), training is the rest of the
   optimizer step (forward/backward, reference log-probs, optimizer). Sums over gradient-accumulation micro-steps.
-* `rewards/<name>/frac_none`: the fraction of completions a reward function could not judge (`None`, NaN in TRL).
-  TRL logs `rewards/<name>/mean` and `/std` (NaN-aware) itself.
+* (TRL logs `rewards/<name>/mean` and `/std`, NaN-aware; the registry's adapter logs `rewards/<name>/frac_none`.)
 * `execution/pass_rate`: share of judged completions whose execution reward is exactly 1.0 (all tests passed).
 * `reward_model/score_mean`, `reward_model/exec_gap`: mean RM score, and mean(sigmoid(score) - passed) over the
   completions both judged. For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
@@ -27,14 +26,13 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from contextlib import contextmanager
 
 import torch
 
-from alignment.tracking import TrackingArguments, write_completions_table
+from alignment.tracking import RecordArguments, write_completions_table
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +86,7 @@ def reward_metrics(
     rewards: torch.Tensor, names: list[str], execution: str | None, reward_model: str | None
 ) -> dict[str, float]:
     """Metrics from the gathered rewards (B*G, n_functions); NaN marks a `None` reward."""
-    metrics = {
-        f"rewards/{name}/frac_none": torch.isnan(rewards[:, i]).float().mean().item() for i, name in enumerate(names)
-    }
+    metrics: dict[str, float] = {}
     passed = rm_score = None
     if execution in names:
         exec_col = rewards[:, names.index(execution)]  # (B*G,)
@@ -116,10 +112,10 @@ def placement_summary(model: torch.nn.Module) -> dict[str, object]:
 
 
 class GRPOTelemetryMixin:
-    """Mix in front of `trl.GRPOTrainer`; pass `tracking=TrackingArguments(...)` to the constructor."""
+    """Mix in front of `trl.GRPOTrainer`; pass `tracking=RecordArguments(...)` to the constructor."""
 
-    def __init__(self, *args, tracking: TrackingArguments | None = None, **kwargs) -> None:
-        self.tracking = tracking or TrackingArguments()
+    def __init__(self, *args, tracking: RecordArguments | None = None, **kwargs) -> None:
+        self.tracking = tracking or RecordArguments()
         self._phase_s = {"generation": 0.0, "reward": 0.0}
         self._step_total_s = 0.0
         self._last_table_step = -1
@@ -127,14 +123,19 @@ class GRPOTelemetryMixin:
         self._log_placement()
 
     def _log_placement(self) -> None:
+        """One line per model on the main process, with every rank's share (gathered: other ranks log warnings only)."""
+        from accelerate.utils import gather_object
+
         models = {"policy": self.model, "reference": self.ref_model}
         models.update(
-            {name: f for name, f in zip(self.reward_func_names, self.reward_funcs) if isinstance(f, torch.nn.Module)}
+            {n: f for n, f in zip(self.reward_func_names, self.reward_funcs) if isinstance(f, torch.nn.Module)}
         )
-        rank = os.environ.get("RANK", "0")
         for role, model in models.items():
-            if model is not None:
-                logger.info("placement rank=%s role=%s %s", rank, role, placement_summary(model))
+            if model is None:
+                continue
+            per_rank = gather_object([placement_summary(model)])
+            if self.accelerator.is_main_process:
+                logger.info("placement role=%s per rank: %s", role, per_rank)
 
     @contextmanager
     def _timed(self, phase: str):

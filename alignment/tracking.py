@@ -3,7 +3,8 @@
 One switch picks the dashboard: `report_to: wandb` or `report_to: tensorboard` (TRL's own field; the HF callbacks do
 the per-step logging). What this module adds:
 
-* `TrackingArguments`: wandb project/entity/tags/group/mode and the completions-table period. `wandb_mode: auto`
+* `RecordArguments`: `--resume`, wandb project/entity/tags/group/mode, the completions-table period, and which
+  rewards are the execution signal and the reward model (for the pass-rate and gap metrics). `wandb_mode: auto`
   means online when credentials exist (`WANDB_API_KEY` or a netrc entry for api.wandb.ai), offline otherwise, so
   a run never blocks on a login prompt.
 * `setup_tracking(...)`: on the main process, opens the wandb run *before* the trainer does, so the run carries
@@ -38,9 +39,15 @@ TENSORBOARD_DIR = "tensorboard"
 
 
 @dataclass
-class TrackingArguments:
-    """Dashboard settings (the dashboard itself is chosen with TRL's `report_to`; the run name with `run_name`)."""
+class RecordArguments:
+    """Resume and dashboard settings (the dashboard is chosen with TRL's `report_to`, the run name with `run_name`)."""
 
+    resume: bool = field(
+        default=False,
+        metadata={
+            "help": "Continue from the latest complete checkpoint in output_dir (start fresh if there is none)."
+        },
+    )
     wandb_project: str = field(default="codealign", metadata={"help": "wandb project."})
     wandb_entity: str | None = field(default=None, metadata={"help": "wandb entity (team or user); None: default."})
     wandb_tags: list[str] = field(default_factory=list, metadata={"help": "wandb run tags."})
@@ -90,7 +97,7 @@ def reports_to(training_args: Any, backend: str) -> bool:
 
 
 def setup_tracking(
-    training_args: Any, tracking: TrackingArguments, run_config: dict[str, Any], is_main_process: bool
+    training_args: Any, tracking: RecordArguments, run_config: dict[str, Any], is_main_process: bool
 ) -> None:
     """Prepare the dashboards chosen by `report_to` before the trainer is built. Call on every rank."""
     output_dir = Path(training_args.output_dir)
@@ -100,7 +107,7 @@ def setup_tracking(
         _init_wandb(training_args, tracking, run_config)
 
 
-def _init_wandb(training_args: Any, tracking: TrackingArguments, run_config: dict[str, Any]) -> None:
+def _init_wandb(training_args: Any, tracking: RecordArguments, run_config: dict[str, Any]) -> None:
     try:
         import wandb
     except ImportError as error:

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from trl import GRPOConfig, TrlParser
+from trl import GRPOConfig
 
 from alignment import manifest
-from alignment.tracking import TrackingArguments
+from alignment.configs import parse_recipe
+from alignment.tracking import RecordArguments
 
 
-def _parse(argv: list[str]) -> tuple:
-    return TrlParser((TrackingArguments, GRPOConfig)).parse_args_and_config(args=argv)
+def _parse(argv: list[str]):
+    return parse_recipe((RecordArguments, GRPOConfig), argv)
 
 
 def _recipe(tmp_path: Path) -> Path:
@@ -36,33 +37,38 @@ def _recipe(tmp_path: Path) -> Path:
     return recipe
 
 
-def test_explicit_keys_are_recipe_keys_then_overrides(tmp_path):
-    argv = ["--config", str(_recipe(tmp_path)), "--seed", "7", "--num_generations=4", "--resume"]
-    keys = manifest.explicit_keys(argv)
-    assert keys[:3] == ["output_dir", "learning_rate", "beta"]
-    assert keys[-3:] == ["seed", "num_generations", "resume"]
-
-
 def test_config_yaml_reproduces_the_resolved_config_exactly(tmp_path):
-    argv = ["--config", str(_recipe(tmp_path)), "--seed", "7", "--temperature", "0.7", "--wandb_group", "g1"]
-    configs = _parse(argv)
-    manifest.write_run_record(tmp_path / "run", configs, argv, world_size=1)
+    argv = [
+        "--config",
+        str(_recipe(tmp_path)),
+        "--seed",
+        "7",
+        "--temperature",
+        "0.7",
+        "--wandb_group",
+        "g1",
+        "--resume",
+    ]
+    recipe = _parse(argv)
+    manifest.write_run_record(tmp_path / "run", recipe.resolved(), recipe.explicit, world_size=1)
 
     replayed = _parse(["--config", str(tmp_path / "run" / manifest.CONFIG_NAME)])
-    assert manifest.resolved_config(replayed) == manifest.resolved_config(configs)
+    assert replayed.resolved() == {**recipe.resolved(), "resume": False}  # --resume restarts, it is not the run
     # ...and the recorded file holds typed values, not the strings typed on the command line.
     written = yaml.safe_load((tmp_path / "run" / manifest.CONFIG_NAME).read_text())
     assert written["temperature"] == 0.7 and written["seed"] == 7 and written["lr_scheduler_type"] == "cosine"
     assert "generation_batch_size" not in written  # derived by TRL, so not recorded
 
 
-def test_resume_flag_is_not_part_of_the_reproducible_config():
-    assert manifest.reproducible_config({"seed": 1}, ["seed", "resume"]) == {"seed": 1}
+def test_reproducible_config_drops_restart_flags_and_pins_precision():
+    resolved = {"seed": 1, "resume": True, "resume_from_checkpoint": "x", "bf16": False}
+    explicit = {"seed": 1, "resume": True, "resume_from_checkpoint": "x"}
+    assert manifest.reproducible_config(resolved, explicit) == {"seed": 1, "bf16": False}
 
 
 def test_unknown_explicit_key_is_reported():
     with pytest.raises(ValueError, match=r"\['lerning_rate'\]"):
-        manifest.reproducible_config({"learning_rate": 1.0}, ["lerning_rate"])
+        manifest.reproducible_config({"learning_rate": 1.0}, {"lerning_rate": 1.0})
 
 
 def test_manifest_records_everything_issue_asks_for(tmp_path):
@@ -71,17 +77,17 @@ def test_manifest_records_everything_issue_asks_for(tmp_path):
     checkpoint = tmp_path / "ckpt"
     checkpoint.mkdir()
     (checkpoint / "model.safetensors").write_bytes(b"weights")
-    argv = ["--config", str(_recipe(tmp_path)), "--seed", "11"]
-    path = manifest.write_run_record(
+    recipe = _parse(["--config", str(_recipe(tmp_path)), "--seed", "11"])
+    manifest.write_run_record(
         tmp_path / "run",
-        _parse(argv),
-        argv,
+        recipe.resolved(),
+        recipe.explicit,
         world_size=2,
         data_paths=[data, "hub-org/some-dataset"],
         checkpoint_paths=[checkpoint],
         sandbox_image=None,
     )
-    record = json.loads(path.read_text())
+    record = json.loads((tmp_path / "run" / manifest.MANIFEST_NAME).read_text())
     assert record["world_size"] == 2
     assert record["seeds"] == {"seed": 11, "data_seed": None}
     assert record["config"]["beta"] == 0.04 and record["config"]["wandb_tags"] == ["ablation", "rm"]

@@ -25,8 +25,6 @@ def test_reward_metrics_by_hand():
         ]
     )
     metrics = reward_metrics(rewards, ["exec", "rm"], execution="exec", reward_model="rm")
-    assert metrics["rewards/exec/frac_none"] == 0.25
-    assert metrics["rewards/rm/frac_none"] == 0.0
     assert metrics["execution/pass_rate"] == pytest.approx(1 / 3, abs=1e-7)  # 1 of 3 judged
     assert metrics["reward_model/score_mean"] == pytest.approx((2 + 0 - 1 + 3) / 4, abs=1e-7)
     # gap = mean(sigmoid(rm) - passed) over rows 0..2 = ((0.880797-1) + (0.5-0) + (0.268941-0)) / 3 = 0.216579
@@ -34,8 +32,12 @@ def test_reward_metrics_by_hand():
 
 
 def test_reward_metrics_without_execution_or_rm_names():
-    metrics = reward_metrics(torch.tensor([[NAN], [1.0]]), ["math"], execution=None, reward_model="absent")
-    assert metrics == {"rewards/math/frac_none": 0.5}
+    assert reward_metrics(torch.tensor([[NAN], [1.0]]), ["math"], execution=None, reward_model="absent") == {}
+
+
+def test_rm_gap_needs_both_signals():
+    metrics = reward_metrics(torch.tensor([[0.0], [2.0]]), ["rm"], execution=None, reward_model="rm")
+    assert metrics == {"reward_model/score_mean": 1.0}
 
 
 @pytest.mark.parametrize("q", [0, 10, 50, 90, 99, 100])

@@ -11,8 +11,8 @@ from transformers import TrainerControl, TrainerState
 from alignment.tracking import (
     COMPLETIONS_NAME,
     METRICS_NAME,
+    RecordArguments,
     RunLogCallback,
-    TrackingArguments,
     read_jsonl,
     reports_to,
     resolve_wandb_mode,
@@ -33,7 +33,7 @@ def test_auto_mode_is_offline_without_credentials(monkeypatch, tmp_path):
 
 def test_negative_table_period_is_rejected():
     with pytest.raises(ValueError, match="completions_table_every_n_steps=-1"):
-        TrackingArguments(completions_table_every_n_steps=-1)
+        RecordArguments(completions_table_every_n_steps=-1)
 
 
 @pytest.mark.parametrize(
