@@ -112,10 +112,10 @@ def placement_summary(model: torch.nn.Module) -> dict[str, object]:
 
 
 class GRPOTelemetryMixin:
-    """Mix in front of `trl.GRPOTrainer`; pass `tracking=RecordArguments(...)` to the constructor."""
+    """Mix in front of `trl.GRPOTrainer`; pass `record=RecordArguments(...)` to the constructor."""
 
-    def __init__(self, *args, tracking: RecordArguments | None = None, **kwargs) -> None:
-        self.tracking = tracking or RecordArguments()
+    def __init__(self, *args, record: RecordArguments | None = None, **kwargs) -> None:
+        self.record = record or RecordArguments()
         self._phase_s = {"generation": 0.0, "reward": 0.0}
         self._step_total_s = 0.0
         self._last_table_step = -1
@@ -156,7 +156,7 @@ class GRPOTelemetryMixin:
             rewards = super()._calculate_rewards(*args, **kwargs)  # (B*G, n_functions), gathered
         mode = "train" if self.model.training else "eval"
         extra = reward_metrics(
-            rewards, list(self.reward_func_names), self.tracking.execution_reward, self.tracking.reward_model_reward
+            rewards, list(self.reward_func_names), self.record.execution_reward, self.record.reward_model_reward
         )
         extra.update(sandbox_metrics(SANDBOX_STATS.drain(), time.perf_counter() - start))
         for key, value in extra.items():
@@ -178,7 +178,7 @@ class GRPOTelemetryMixin:
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         super().log(logs, start_time)
-        every = self.tracking.completions_table_every_n_steps
+        every = self.record.completions_table_every_n_steps
         step = self.state.global_step
         if not (every and step % every == 0 and step != self._last_table_step and self.model.training):
             return

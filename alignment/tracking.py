@@ -48,6 +48,17 @@ class RecordArguments:
             "help": "Continue from the latest complete checkpoint in output_dir (start fresh if there is none)."
         },
     )
+    manifest_hash_checkpoints: bool = field(
+        default=True,
+        metadata={"help": "sha256 the initial checkpoints in manifest.json (minutes for 100+ GB models: turn off)."},
+    )
+    check_replicas: bool = field(
+        default=False,
+        metadata={
+            "help": "At the end, hash each rank's full weights into replicas.json: all ranks must hold the same model "
+            "(gathers ZeRO-3 shards one parameter at a time; slow for very large models)."
+        },
+    )
     wandb_project: str = field(default="codealign", metadata={"help": "wandb project."})
     wandb_entity: str | None = field(default=None, metadata={"help": "wandb entity (team or user); None: default."})
     wandb_tags: list[str] = field(default_factory=list, metadata={"help": "wandb run tags."})

@@ -2,7 +2,7 @@
 
 Each class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The mixins
 (`alignment.checkpointing.AtomicCheckpointMixin`, `alignment.telemetry.GRPOTelemetryMixin`) document what they add.
-`CodealignGRPOTrainer` also takes `tracking=RecordArguments(...)`.
+`CodealignGRPOTrainer` also takes `record=RecordArguments(...)`.
 """
 
 from __future__ import annotations
