@@ -1,9 +1,19 @@
-.PHONY: setup test test-unit quality format bench bench-math bench-sandbox demo
+.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox demo
 
 PY ?= python
 
 setup:
 	bash .ci/setup.sh
+
+setup-sandbox:
+	bash .ci/setup.sh --sandbox
+
+# The README's two commands.
+demo: setup
+	$(PY) -m alignment.demo
+
+check: setup-sandbox
+	$(PY) -m pytest tests
 
 test:
 	$(PY) -m pytest tests
@@ -24,6 +34,3 @@ bench-math:
 
 bench-sandbox:
 	$(PY) -m bench.bench_sandbox
-
-demo:
-	$(PY) -m alignment.demo

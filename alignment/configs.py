@@ -1,0 +1,178 @@
+"""Strict recipe parsing: `--config file.yaml` plus `--key value` overrides, onto our own and TRL's dataclasses.
+
+TRL's `TrlParser` already merges a YAML file with command-line flags; what it lacks is a helpful error. An unknown key in
+the YAML only fails with the raw leftovers, and a misspelled flag is an argparse usage error that names no alternative.
+`parse_recipe` checks every key first, gathers *all* problems, and raises once, naming each bad key together with the
+closest valid names, before any model or data set is touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Keys a recipe may hold that belong to no dataclass: `env` is TRL's (exported to the environment before parsing).
+_RESERVED_KEYS = {"env"}
+
+
+class ConfigError(ValueError):
+    """A recipe file or a command-line override is wrong. The message lists every problem found."""
+
+
+@dataclass
+class ParsedRecipe:
+    """The result of parsing: one instance per dataclass, plus the explicit settings that produced them."""
+
+    configs: tuple[Any, ...]
+    explicit: dict[str, Any] = field(default_factory=dict)  # YAML values, then CLI overrides, in that order
+    config_path: str | None = None
+
+    def resolved(self) -> dict[str, Any]:
+        """Every field of every dataclass, as plain data (for manifests and wandb's run config)."""
+        merged: dict[str, Any] = {}
+        for cfg in self.configs:
+            for f in dataclasses.fields(cfg):
+                if f.init:
+                    merged[f.name] = _plain(getattr(cfg, f.name))
+        return merged
+
+
+def _plain(value: Any) -> Any:
+    """Turn enums, paths and nested containers into YAML/JSON-safe values."""
+    if isinstance(value, enum.Enum):  # before str: TRL's str-enums would otherwise slip through as objects
+        return _plain(value.value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return type(value)(value) if value is not None else None
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def valid_keys(dataclass_types: Sequence[type]) -> set[str]:
+    return {f.name for dc in dataclass_types for f in dataclasses.fields(dc) if f.init}
+
+
+def _cli_keys(args: Sequence[str]) -> list[str]:
+    """Names of the `--key` flags on a command line (`--key=value` and `--key value` forms)."""
+    keys = []
+    for token in args:
+        if token.startswith("--") and len(token) > 2:
+            keys.append(token[2:].split("=", 1)[0].replace("-", "_"))
+    return keys
+
+
+def _unknown_key_message(key: str, where: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "no similar option exists"
+    return f"unknown key {key!r} in {where}: {hint}"
+
+
+def load_yaml_mapping(path: str | os.PathLike) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist; pass the path of a YAML recipe, e.g. configs/…")
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(
+            f"config file {str(path)!r} must hold a flat YAML mapping of key: value, got {type(loaded).__name__}"
+        )
+    return loaded
+
+
+def check_keys(
+    dataclass_types: Sequence[type], file_values: dict[str, Any], cli_args: Sequence[str], path: str | None
+) -> None:
+    """Raise one `ConfigError` listing every unknown key in the file and on the command line."""
+    known = valid_keys(dataclass_types)
+    problems = []
+    for key in file_values:
+        if key not in known and key not in _RESERVED_KEYS:
+            problems.append(_unknown_key_message(key, f"config file {path!r}", known))
+    for key in _cli_keys(cli_args):
+        if key not in known and key != "config":
+            problems.append(_unknown_key_message(key, "the command line", known))
+    if problems:
+        names = ", ".join(dc.__name__ for dc in dataclass_types)
+        raise ConfigError(
+            f"{len(problems)} problem(s) in the recipe:\n  - "
+            + "\n  - ".join(problems)
+            + f"\n(valid keys are the fields of {names}; "
+            "see the recipe files under configs/ for documented examples)"
+        )
+
+
+def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = None) -> ParsedRecipe:
+    """Parse `argv` (default: sys.argv[1:]) into instances of `dataclass_types`, strictly.
+
+    Precedence: dataclass defaults < YAML file < command-line flags. Errors in any dataclass's own validation
+    (`__post_init__`) surface as `ConfigError` too, with the class name.
+    """
+    import sys
+
+    from trl import TrlParser
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    file_values: dict[str, Any] = {}
+    path = None
+    if "--config" in args:
+        i = args.index("--config")
+        if i + 1 >= len(args):
+            raise ConfigError("--config needs a path to a YAML recipe")
+        path = args[i + 1]
+        file_values = load_yaml_mapping(path)
+    rest = [
+        a for j, a in enumerate(args) if path is None or j not in (args.index("--config"), args.index("--config") + 1)
+    ]
+    check_keys(dataclass_types, file_values, rest, path)
+    args += _precision_defaults(dataclass_types, file_values, rest)
+
+    parser = TrlParser(dataclass_types=list(dataclass_types))
+    try:
+        configs = parser.parse_args_and_config(args=args)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"invalid recipe {path or '(command line)'}: {exc}") from exc
+    explicit = {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}
+    explicit.update(_cli_overrides(rest, configs))
+    return ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
+
+
+def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_args: Sequence[str]) -> list[str]:
+    """Without CUDA, default to fp32 so GPU recipes (which leave `bf16` to TRL's default: on) parse and run on a CPU.
+
+    A recipe that sets `bf16: true` explicitly still fails on a CPU, loudly, as it should.
+    """
+    import torch
+
+    if torch.cuda.is_available() or "bf16" not in valid_keys(dataclass_types):
+        return []
+    if "bf16" in file_values or "bf16" in _cli_keys(cli_args):
+        return []
+    return ["--bf16", "false"]
+
+
+def _cli_overrides(cli_args: Sequence[str], configs: Sequence[Any]) -> dict[str, Any]:
+    """The parsed values of the keys set on the command line (typed by the dataclasses, not raw strings)."""
+    keys = set(_cli_keys(cli_args))
+    values = {}
+    for cfg in configs:
+        for f in dataclasses.fields(cfg):
+            if f.name in keys:
+                values[f.name] = _plain(getattr(cfg, f.name))
+    return values

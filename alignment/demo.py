@@ -1,0 +1,117 @@
+"""The end-to-end CPU demo: a model learns arithmetic word problems by SFT, then improves by GRPO.
+
+    python -m alignment.demo [--output_dir outputs/demo]
+
+Nothing is downloaded. A small Llama-style model and its tokenizer are built from the project's own generated
+problems (`data/math_small`), trained by the real stages with the recipes `configs/sft/demo_cpu.yaml` and
+`configs/grpo/demo_cpu.yaml` (DeepSeekMath GRPO objective, math-checker reward), and evaluated greedily on held-out
+problems before and after GRPO. The summary gives both accuracies with 95% Wilson intervals and the paired
+difference with its 95% interval; the improvement is real only when that interval excludes 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+SFT_RECIPE = "configs/sft/demo_cpu.yaml"
+GRPO_RECIPE = "configs/grpo/demo_cpu.yaml"
+TRAIN_DATA = "data/math_small/train.jsonl"
+TEST_DATA = "data/math_small/test.jsonl"
+
+
+def build_base_model(output_dir: Path, seed: int) -> Path:
+    """A randomly initialised model whose tokenizer is trained on the demo's training questions only."""
+    from alignment.tiny import build_tiny_model
+
+    with open(TRAIN_DATA) as f:
+        corpus = [" ".join((row["question"], row["solution"])) for row in map(json.loads, f)]
+    return build_tiny_model(output_dir, corpus, vocab_size=400, hidden_size=128, num_layers=4, num_heads=4, seed=seed)
+
+
+def run_stages(out: Path, seed: int, extra: list[str]) -> tuple[Path, Path]:
+    from alignment import grpo, sft
+
+    base = build_base_model(out / "base", seed)
+    common = ["--seed", str(seed), "--report_to", "none", *extra]
+    sft_dir = out / "sft"
+    sft.main(["--config", SFT_RECIPE, "--model_name_or_path", str(base), "--output_dir", str(sft_dir), *common])
+    grpo_dir = out / "grpo"
+    grpo.main(["--config", GRPO_RECIPE, "--model_name_or_path", str(sft_dir), "--output_dir", str(grpo_dir), *common])
+    return sft_dir, grpo_dir
+
+
+def summarize(before, after, n: int, timings: dict[str, float], out: Path) -> dict:
+    from alignment.evaluate import paired_difference
+
+    diff = paired_difference(after.scores, before.scores)
+    summary = {
+        "held_out_problems": n,
+        "accuracy_after_sft": before.accuracy.__dict__,
+        "accuracy_after_grpo": after.accuracy.__dict__,
+        "paired_difference": diff.__dict__,
+        "improvement_beyond_noise": diff.low > 0,
+        "wall_time_s": timings,
+        "outputs": {"sft": str(out / "sft"), "grpo": str(out / "grpo"), "results": str(out / "results.json")},
+    }
+    (out / "results.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from alignment.common import setup_logging
+    from alignment.evaluate import evaluate_math, load_eval_rows
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output_dir", type=Path, default=Path("outputs/demo"))
+    parser.add_argument("--eval_problems", type=int, default=400, help="held-out problems (at least 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    args, extra = parser.parse_known_args(argv)  # anything else goes to both stages, e.g. --max_steps 2
+    setup_logging()
+    if args.eval_problems < 200:
+        parser.error("--eval_problems must be at least 200 for a meaningful interval")
+    out = args.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    rows = load_eval_rows(TEST_DATA, args.eval_problems)
+    timings: dict[str, float] = {}
+
+    start = time.perf_counter()
+    sft_dir, grpo_dir = run_stages(out, args.seed, extra)
+    timings["training_s"] = round(time.perf_counter() - start, 1)
+    start = time.perf_counter()
+    before = evaluate_math(str(sft_dir), rows, max_new_tokens=24)
+    after = evaluate_math(str(grpo_dir), rows, max_new_tokens=24)
+    timings["evaluation_s"] = round(time.perf_counter() - start, 1)
+    summary = summarize(before, after, len(rows), timings, out)
+    print(render(summary))
+    return summary
+
+
+def render(summary: dict) -> str:
+    def fmt(d: dict) -> str:
+        return f"{d['estimate']:.3f}  (95% CI {d['low']:.3f} to {d['high']:.3f})"
+
+    verdict = "yes: the 95% interval excludes 0" if summary["improvement_beyond_noise"] else "NO: within noise"
+    lines = [
+        "",
+        "=" * 78,
+        f"codealign demo: held-out accuracy on {summary['held_out_problems']} arithmetic word problems (greedy)",
+        f"  after SFT          {fmt(summary['accuracy_after_sft'])}",
+        f"  after SFT + GRPO   {fmt(summary['accuracy_after_grpo'])}",
+        f"  paired difference  {fmt(summary['paired_difference'])}",
+        f"  GRPO improvement beyond noise: {verdict}",
+        f"  wall time: training {summary['wall_time_s']['training_s']} s, evaluation {summary['wall_time_s']['evaluation_s']} s",
+        f"  checkpoints: {summary['outputs']['sft']} (SFT), {summary['outputs']['grpo']} (GRPO)",
+        f"  metrics: {summary['outputs']['results']}; training logs in each checkpoint's trainer_state.json",
+        "=" * 78,
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Stage 3, GRPO with outcome rewards (DeepSeekMath §4.1; DeepSeek-Coder-V2 §3.5.2), on TRL's `GRPOTrainer`.
+
+    python -m alignment.grpo --config configs/grpo/deepseek_coder_v2_lite.yaml [--key value ...]
+
+The objective that runs with the DeepSeekMath-faithful recipe (`loss_type: grpo`, `scale_rewards: group`,
+`beta: 0.04`, `use_bias_correction_kl: false`, `num_iterations: 1`), per prompt q with G sampled outputs o_i:
+
+    r_i      = Σ_k w_k · r_k(o_i)                      rewards from the registry, weighted by `reward_weights`;
+                                                       a reward returning None (not applicable) is skipped (nansum)
+    Â_i      = (r_i − mean_j r_j) / (std_j r_j + 1e-4)  group-normalised outcome advantage, the same for every token
+                                                       of o_i (DSM §4.1.2); std is Bessel-corrected (TRL)
+    ρ_i,t    = π_θ(o_i,t | q, o_i,<t) / π_θold(o_i,t | q, o_i,<t)
+    KL_i,t   = π_ref/π_θ − log(π_ref/π_θ) − 1           k3 estimator (DSM Eq. 4), π_ref = the initial (SFT) model
+    L(θ)     = −1/G Σ_i 1/|o_i| Σ_t [ min(ρ Â_i, clip(ρ, 1−ε, 1+ε) Â_i) − β · KL_i,t ]      (DSM Eq. 3)
+
+Loss aggregation is per sequence (token mean), then over sequences ("grpo" in TRL; TRL additionally divides by the
+gradient-accumulation steps, which only rescales the learning rate). The KL sits in the loss, not in the reward.
+
+Deviations from the paper, all deliberate and visible in the recipe:
+* TRL's defaults are *not* this objective: `loss_type="dapo"` (token-level normalisation over the global batch),
+  `beta=0.0` (no KL, no reference model) and `use_bias_correction_kl=True` (k3 multiplied by the importance ratio,
+  DeepSeek-V3.2 style). The recipes set all three explicitly.
+* std + 1e-4 in the advantage denominator (TRL); DSM writes plain std.
+* With μ = 1 (`num_iterations: 1`) π_θold = π_θ, so ρ = 1 and clipping is inert (DSM App. A.1.6); ε is exposed anyway.
+* DSC2 gives no GRPO hyper-parameters; the recipe takes DSM §4.2's (lr 1e-6, β 0.04, G = 64, max length 1024).
+* Rewards: DSC2 uses a trained reward model for code; here the compiler 0/1 signal ("code"), the math checker
+  ("math") and a reward model (`reward_model_path`) are all available and mixed by `reward_funcs`/`reward_weights`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from alignment.common import MixtureArguments, setup_logging
+from alignment.configs import ConfigError, parse_recipe
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class GRPOArguments(MixtureArguments):
+    """codealign's own GRPO knobs; everything else is TRL's `GRPOConfig` and `ModelConfig`."""
+
+    reward_funcs: list[str] = field(
+        default_factory=lambda: ["math"], metadata={"help": "Registry names (rewards.registry.REWARDS), in order."}
+    )
+    reward_model_path: str | None = field(
+        default=None, metadata={"help": "A trained reward model (sequence classifier) added after `reward_funcs`."}
+    )
+    prompt_suffix: str = field(
+        default="",
+        metadata={"help": "Instruction appended to every prompt, e.g. 'Put the final answer in \\boxed{}.'"},
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        from rewards.registry import REWARDS
+
+        unknown = [n for n in self.reward_funcs if n not in REWARDS]
+        if unknown:
+            raise ValueError(
+                f"unknown reward(s) {unknown} in `reward_funcs`; registered: {', '.join(sorted(REWARDS))}"
+            )
+        if not self.reward_funcs and not self.reward_model_path:
+            raise ValueError("no reward: list registry names in `reward_funcs` and/or set `reward_model_path`")
+
+
+def warn_if_not_faithful(training_args) -> None:
+    """Say so when the recipe departs from DeepSeekMath's GRPO (RECIPE §4.5 gotcha 1)."""
+    departures = []
+    if training_args.loss_type != "grpo":
+        departures.append(f"loss_type={training_args.loss_type!r} (DSM: 'grpo')")
+    if training_args.beta == 0:
+        departures.append("beta=0: no KL term and no reference model (DSM: 0.04)")
+    if training_args.beta and training_args.use_bias_correction_kl:
+        departures.append("use_bias_correction_kl=True multiplies k3 by the importance ratio (DSM: plain k3)")
+    if training_args.scale_rewards not in ("group", True):
+        departures.append(f"scale_rewards={training_args.scale_rewards!r} (DSM: group std)")
+    if departures:
+        logger.warning("this recipe is not DeepSeekMath GRPO: %s", "; ".join(departures))
+
+
+def main(argv: list[str] | None = None) -> str:
+    from trl import GRPOConfig, GRPOTrainer, ModelConfig
+
+    from alignment.models import dtype_name, load_tokenizer, resolve_model_path
+    from data.loading import add_instruction, grpo_example, map_rows, mix_sources
+    from rewards.registry import build_reward_functions
+
+    # ---- parse -------------------------------------------------------------------------------------------------
+    try:
+        recipe = parse_recipe((GRPOArguments, ModelConfig, GRPOConfig), argv)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    args, model_args, training_args = recipe.configs
+    setup_logging()
+    if not model_args.model_name_or_path:
+        raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
+    warn_if_not_faithful(training_args)
+
+    # ---- data --------------------------------------------------------------------------------------------------
+    mixture = mix_sources(
+        args.datasets, args.dataset_weights, training_args.seed, args.mixture_size, args.dataset_split
+    )
+    train_dataset = add_instruction(map_rows(mixture, grpo_example, source="GRPO mixture"), args.prompt_suffix)
+    logger.info("GRPO prompts: %d (%s)", len(train_dataset), dict(_count(train_dataset["task"])))
+
+    # ---- model -------------------------------------------------------------------------------------------------
+    # TRL loads the policy (and rebuilds the reference model) from this path, so it must be a checkpoint on disk.
+    model_path = resolve_model_path(model_args.model_name_or_path)
+    tokenizer = load_tokenizer(model_path, args.chat_template)
+    training_args.model_init_kwargs = {
+        **(training_args.model_init_kwargs or {}),
+        "dtype": dtype_name(model_args.dtype or "auto"),
+    }
+
+    # ---- rewards -----------------------------------------------------------------------------------------------
+    reward_funcs: list = build_reward_functions(args.reward_funcs)
+    if args.reward_model_path:
+        reward_funcs.append(resolve_model_path(args.reward_model_path))
+    if training_args.reward_weights is not None and len(training_args.reward_weights) != len(reward_funcs):
+        raise SystemExit(
+            f"error: reward_weights has {len(training_args.reward_weights)} entries for {len(reward_funcs)} rewards "
+            f"({args.reward_funcs + ([args.reward_model_path] if args.reward_model_path else [])})"
+        )
+
+    # ---- train -------------------------------------------------------------------------------------------------
+    trainer = GRPOTrainer(
+        model=model_path,
+        reward_funcs=reward_funcs,
+        args=training_args,
+        train_dataset=train_dataset,
+        processing_class=tokenizer,
+    )
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+
+    # ---- save --------------------------------------------------------------------------------------------------
+    trainer.save_model(training_args.output_dir)
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(training_args.output_dir)
+        logger.info("GRPO policy and tokenizer saved to %s", training_args.output_dir)
+    return training_args.output_dir
+
+
+def _count(values: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return counts
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Stage 1, supervised fine-tuning on mixed code + math instruction data (DeepSeek-Coder-V2 §3.5.1).
+
+    python -m alignment.sft --config configs/sft/deepseek_coder_v2_lite.yaml [--key value ...]
+
+Reads top to bottom: parse the recipe, build the data mixture, load model and tokenizer with the chosen chat template,
+turn the token budget into gradient accumulation, train with TRL's `SFTTrainer`, save.
+
+Loss is on the responses only: rows become conversational prompt/completion pairs, for which `SFTTrainer` masks the
+prompt tokens (`completion_only_loss`, on by default for such data). The paper's batch is stated in tokens
+(1M per step, 1B in total); `tokens_per_batch` and `total_tokens` express exactly that, and the stage derives the
+gradient accumulation and the step count from world size, micro batch and sequence length.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from alignment.common import MixtureArguments, setup_logging, token_budget, world_size
+from alignment.configs import ConfigError, parse_recipe
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SFTArguments(MixtureArguments):
+    """codealign's own SFT knobs (beside the data mixture); everything else is TRL's `SFTConfig` and `ModelConfig`."""
+
+    tokens_per_batch: int | None = field(
+        default=None, metadata={"help": "Target tokens per optimizer step; sets gradient_accumulation_steps."}
+    )
+    total_tokens: int | None = field(default=None, metadata={"help": "Tokens to train on in total; sets max_steps."})
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.total_tokens and not self.tokens_per_batch:
+            raise ValueError("`total_tokens` needs `tokens_per_batch` (steps = total_tokens / tokens per step)")
+
+
+def apply_token_budget(args: SFTArguments, training_args) -> None:
+    """Set gradient accumulation (and max_steps) from the token budget, logging the derivation."""
+    if not args.tokens_per_batch:
+        return
+    world = world_size()
+    budget = token_budget(
+        args.tokens_per_batch,
+        world,
+        training_args.per_device_train_batch_size,
+        training_args.max_length,
+        args.total_tokens,
+    )
+    training_args.gradient_accumulation_steps = budget.gradient_accumulation_steps
+    if budget.max_steps:
+        training_args.max_steps = budget.max_steps
+    logger.info(
+        budget.describe(
+            args.tokens_per_batch, world, training_args.per_device_train_batch_size, training_args.max_length
+        )
+    )
+    if not training_args.packing:
+        logger.info("packing is off: sequences are padded, so the real tokens per step are at most the figure above")
+
+
+def main(argv: list[str] | None = None) -> str:
+    from transformers import AutoModelForCausalLM
+    from trl import ModelConfig, SFTConfig, SFTTrainer
+
+    from alignment.models import default_dtype, load_tokenizer, resolve_model_path
+    from alignment.templates import ensure_embeddings_fit
+    from data.loading import map_rows, mix_sources, sft_example
+
+    # ---- parse -------------------------------------------------------------------------------------------------
+    try:
+        recipe = parse_recipe((SFTArguments, ModelConfig, SFTConfig), argv)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    args, model_args, training_args = recipe.configs
+    setup_logging()
+    if not model_args.model_name_or_path:
+        raise SystemExit(
+            "error: set `model_name_or_path` (hub id, local directory, .gguf file or smollm2-135m-instruct)"
+        )
+
+    # ---- data --------------------------------------------------------------------------------------------------
+    mixture = mix_sources(
+        args.datasets, args.dataset_weights, training_args.seed, args.mixture_size, args.dataset_split
+    )
+    train_dataset = map_rows(mixture, sft_example, source="SFT mixture")
+    logger.info("SFT data: %d conversations from %d source(s)", len(train_dataset), len(args.datasets))
+
+    # ---- model -------------------------------------------------------------------------------------------------
+    model_path = resolve_model_path(model_args.model_name_or_path)
+    tokenizer = load_tokenizer(model_path, args.chat_template)
+    dtype = default_dtype(model_args.dtype or "auto")
+    model = AutoModelForCausalLM.from_pretrained(
+        model_path, dtype=dtype, attn_implementation=model_args.attn_implementation
+    )
+    ensure_embeddings_fit(model, tokenizer)
+
+    # ---- batch geometry ----------------------------------------------------------------------------------------
+    apply_token_budget(args, training_args)
+
+    # ---- train -------------------------------------------------------------------------------------------------
+    trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_dataset, processing_class=tokenizer)
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+
+    # ---- save --------------------------------------------------------------------------------------------------
+    trainer.save_model(training_args.output_dir)
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(training_args.output_dir)
+        logger.info("SFT model and tokenizer saved to %s", training_args.output_dir)
+    return training_args.output_dir
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Generate the project's own small math data sets: word problems and equations with exact answers.
+
+Everything is produced from templates and a seed, so the bundled files are reproducible byte for byte:
+
+    python -m data.generate --out data/math --train 4000 --test 400 --seed 0
+
+Each row: `id`, `task` ("math"), `kind`, `question`, `answer` (the exact gold, a bare integer or fraction) and
+`solution` (a short worked solution ending in `\\boxed{answer}`, the SFT target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivan", "Jade", "Kofi", "Lena", "Mateo", "Nia"]
+ITEMS = ["apples", "marbles", "stickers", "books", "pencils", "coins", "shells", "cards", "cookies", "stamps"]
+
+
+def _add(rng: random.Random, low: int = 10, high: int = 89) -> tuple[str, str, int]:
+    name, item = rng.choice(NAMES), rng.choice(ITEMS)
+    a, b = rng.randint(low, high), rng.randint(low, high)
+    q = f"{name} has {a} {item} and gets {b} more. How many {item} does {name} have now?"
+    return q, f"{a} + {b} = {a + b}.", a + b
+
+
+def _sub(rng: random.Random, low: int = 30, high: int = 99) -> tuple[str, str, int]:
+    name, item = rng.choice(NAMES), rng.choice(ITEMS)
+    a = rng.randint(low, high)
+    b = rng.randint(low // 3, a - 1)
+    q = f"{name} had {a} {item} and gave away {b}. How many {item} are left?"
+    return q, f"{a} - {b} = {a - b}.", a - b
+
+
+def _mul(rng: random.Random) -> tuple[str, str, int]:
+    name, item = rng.choice(NAMES), rng.choice(ITEMS)
+    a, b = rng.randint(2, 9), rng.randint(2, 12)
+    q = f"{name} buys {a} packs of {item} with {b} {item} in each pack. How many {item} is that in total?"
+    return q, f"{a} * {b} = {a * b}.", a * b
+
+
+def _two_step(rng: random.Random) -> tuple[str, str, int]:
+    name, item = rng.choice(NAMES), rng.choice(ITEMS)
+    a, b, c = rng.randint(2, 9), rng.randint(2, 9), rng.randint(1, 20)
+    q = f"{name} has {a} bags with {b} {item} each, and {c} loose {item}. How many {item} does {name} have?"
+    return q, f"{a} * {b} = {a * b}, and {a * b} + {c} = {a * b + c}.", a * b + c
+
+
+def _linear(rng: random.Random) -> tuple[str, str, int]:
+    a, x, b = rng.randint(2, 9), rng.randint(-9, 12), rng.randint(1, 30)
+    c = a * x + b
+    q = f"Solve for x: {a}x + {b} = {c}."
+    return q, f"{a}x = {c} - {b} = {c - b}, so x = {c - b}/{a} = {x}.", x
+
+
+def _fraction(rng: random.Random) -> tuple[str, str, Fraction]:
+    a, b = rng.randint(1, 9), rng.randint(2, 9)
+    c, d = rng.randint(1, 9), rng.randint(2, 9)
+    value = Fraction(a, b) + Fraction(c, d)
+    q = f"What is $\\frac{{{a}}}{{{b}}} + \\frac{{{c}}}{{{d}}}$? Give the answer as a fraction in lowest terms."
+    return q, f"The common denominator gives {value}.", value
+
+
+KINDS: dict[str, Callable[[random.Random], tuple[str, str, object]]] = {
+    "add": _add,
+    "sub": _sub,
+    # Small-number variants: a curriculum a model trained from scratch on a CPU can learn in minutes (the demo).
+    "add_small": lambda rng: _add(rng, 1, 20),
+    "sub_small": lambda rng: _sub(rng, 6, 30),
+    "mul": _mul,
+    "two_step": _two_step,
+    "linear": _linear,
+    "fraction": _fraction,
+}
+
+
+def _latex(value: object) -> str:
+    if isinstance(value, Fraction) and value.denominator != 1:
+        sign = "-" if value < 0 else ""
+        return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+    return str(int(value))
+
+
+def math_problems(n: int, seed: int, kinds: list[str] | None = None, id_prefix: str = "math") -> list[dict]:
+    """`n` distinct problems drawn uniformly over `kinds` (default: all)."""
+    kinds = kinds or list(KINDS)
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown problem kinds {unknown}; valid kinds: {sorted(KINDS)}")
+    rng = random.Random(seed)
+    rows, seen = [], set()
+    while len(rows) < n:
+        kind = kinds[len(rows) % len(kinds)]
+        question, work, value = KINDS[kind](rng)
+        if question in seen:
+            continue
+        seen.add(question)
+        answer = _latex(value)
+        rows.append(
+            {
+                "id": f"{id_prefix}-{len(rows):05d}",
+                "task": "math",
+                "kind": kind,
+                "question": question,
+                "answer": answer,
+                "solution": f"{work} The answer is \\boxed{{{answer}}}.",
+            }
+        )
+    return rows
+
+
+def split_disjoint(rows: list[dict], n_test: int) -> tuple[list[dict], list[dict]]:
+    """Hold out the last `n_test` rows; questions are unique, so train and test never share a problem."""
+    return rows[:-n_test], rows[-n_test:]
+
+
+def write_jsonl(rows: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("data/math"))
+    parser.add_argument("--train", type=int, default=4000)
+    parser.add_argument("--test", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kinds", nargs="+", default=None, help=f"subset of {sorted(KINDS)}")
+    args = parser.parse_args(argv)
+    rows = math_problems(args.train + args.test, args.seed, args.kinds)
+    train, test = split_disjoint(rows, args.test)
+    write_jsonl(train, args.out / "train.jsonl")
+    write_jsonl(test, args.out / "test.jsonl")
+
+
+if __name__ == "__main__":
+    main()

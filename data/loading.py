@@ -1,0 +1,188 @@
+"""Load, validate, mix and map data sets into the conversational rows TRL's trainers take.
+
+Sources are local JSONL/JSON/Parquet files or hub data sets (`org/name`, or `org/name:config`), read with `datasets`.
+Rows are validated as they are mapped: a bad row raises `DataError` naming the source, the row, the missing or
+malformed column and the columns that *are* present, so a user can fix the file or pick the right schema.
+
+Accepted SFT schemas (first match wins): `messages`; `prompt` + `completion`; `instruction` (+ `input`) + `output`;
+`question` + `solution`; `problem` + `solution`; `question` + `answer`.
+Accepted GRPO schemas: a prompt (`prompt` | `question` | `problem`, string or message list) with either a math gold
+(`answer` | `solution` | `gold`) or code tests (`tests`, the sandbox schema, plus `language`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_LOCAL_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+SFT_SCHEMAS: list[tuple[str, ...]] = [
+    ("messages",),
+    ("prompt", "completion"),
+    ("instruction", "output"),
+    ("question", "solution"),
+    ("problem", "solution"),
+    ("question", "answer"),
+]
+_PROMPT_KEYS = ("prompt", "question", "problem")
+_GOLD_KEYS = ("answer", "solution", "gold")
+_ROLES = {"system", "user", "assistant"}
+
+
+class DataError(ValueError):
+    """A data source or row does not fit the expected schema."""
+
+
+def load_source(source: str, split: str = "train"):
+    """One source as a `datasets.Dataset`."""
+    import datasets
+
+    path = Path(source)
+    if path.suffix in _LOCAL_FORMATS:
+        if not path.is_file():
+            raise DataError(f"data file {source!r} does not exist")
+        return datasets.load_dataset(_LOCAL_FORMATS[path.suffix], data_files=str(path), split="train")
+    if path.exists():
+        raise DataError(
+            f"data source {source!r} is a {path.suffix or 'directory'}; use .jsonl, .json or .parquet files"
+        )
+    name, _, config = source.partition(":")
+    return datasets.load_dataset(name, config or None, split=split)
+
+
+def mix_sources(
+    sources: Sequence[str], weights: Sequence[float] | None, seed: int, size: int | None = None, split: str = "train"
+):
+    """Mix sources so that source i makes up weights[i] of the result (sampling with replacement only to upsample).
+
+    Without `size`, the mixture is as large as all sources together. DSC2 §3.5.1 mixes 20k code : 30k math SFT rows;
+    a recipe expresses that as weights [0.4, 0.6].
+    """
+    import datasets
+
+    if not sources:
+        raise DataError("no data sources given; set `datasets` in the recipe to one or more files or hub ids")
+    weights = list(weights) if weights else [1.0] * len(sources)
+    if len(weights) != len(sources) or any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise DataError(f"dataset_weights {weights} must be {len(sources)} non-negative numbers with a positive sum")
+    parts = [load_source(s, split) for s in sources]
+    total = size or sum(len(p) for p in parts)
+    shares = [w / sum(weights) for w in weights]
+    picked = []
+    for part, share, source in zip(parts, shares, sources):
+        n = round(share * total)
+        if len(part) == 0 and n:
+            raise DataError(f"data source {source!r} is empty")
+        order = part.shuffle(seed=seed)
+        idx = [i % len(part) for i in range(n)]  # whole passes first, then a partial one: upsampling only when needed
+        picked.append(order.select(idx))
+        logger.info("mixture: %d rows from %s (%.1f%%, source has %d)", n, source, 100 * share, len(part))
+    return datasets.concatenate_datasets(picked).shuffle(seed=seed)
+
+
+def _present(row: dict) -> str:
+    return ", ".join(sorted(k for k, v in row.items() if v is not None)) or "(none)"
+
+
+def _messages(value: Any, where: str, column: str) -> list[dict]:
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    if not isinstance(value, list) or not value:
+        raise DataError(
+            f"{where}: column {column!r} must be a string or a non-empty list of messages, got {type(value).__name__}"
+        )
+    for i, m in enumerate(value):
+        if not isinstance(m, dict) or m.get("role") not in _ROLES or not isinstance(m.get("content"), str):
+            raise DataError(
+                f"{where}: {column}[{i}] must be a dict with role in {sorted(_ROLES)} and string content, got {m!r}"
+            )
+    return [{"role": m["role"], "content": m["content"]} for m in value]
+
+
+def sft_example(row: dict, where: str = "row") -> dict:
+    """Map one row of any accepted SFT schema to `{"prompt": [...], "completion": [assistant message]}`."""
+    for schema in SFT_SCHEMAS:
+        if all(row.get(k) is not None for k in schema):
+            break
+    else:
+        wanted = " | ".join(" + ".join(s) for s in SFT_SCHEMAS)
+        raise DataError(f"{where}: no SFT schema fits; need one of [{wanted}], row has columns: {_present(row)}")
+    if schema == ("messages",):
+        messages = _messages(row["messages"], where, "messages")
+        if messages[-1]["role"] != "assistant" or len(messages) < 2:
+            raise DataError(f"{where}: `messages` must end with an assistant turn after at least one other turn")
+        return {"prompt": messages[:-1], "completion": [messages[-1]]}
+    prompt_col, answer_col = schema
+    prompt = row[prompt_col]
+    if schema == ("instruction", "output") and row.get("input"):
+        prompt = f"{prompt}\n\n{row['input']}"
+    completion = row[answer_col]
+    if isinstance(completion, list):
+        completion = _messages(completion, where, answer_col)[-1]["content"]
+    if not isinstance(completion, str) or not completion.strip():
+        raise DataError(f"{where}: column {answer_col!r} must be a non-empty string")
+    return {
+        "prompt": _messages(prompt, where, prompt_col),
+        "completion": [{"role": "assistant", "content": completion}],
+    }
+
+
+def gold_answer(value: Any) -> str:
+    """A math gold as a string; GSM8K-style worked answers keep only what follows `####`."""
+    text = str(value)
+    return text.split("####")[-1].strip() if "####" in text else text.strip()
+
+
+def grpo_example(row: dict, where: str = "row") -> dict:
+    """Map one row to `{"prompt", "task", "solution", "tests", "language"}` (unused columns are None)."""
+    prompt_col = next((k for k in _PROMPT_KEYS if row.get(k) is not None), None)
+    if prompt_col is None:
+        raise DataError(
+            f"{where}: needs a prompt column ({' | '.join(_PROMPT_KEYS)}); row has columns: {_present(row)}"
+        )
+    prompt = _messages(row[prompt_col], where, prompt_col)
+    if row.get("tests") is not None:
+        tests = row["tests"]
+        if isinstance(tests, str):
+            try:
+                tests = json.loads(tests)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{where}: column 'tests' is a string but not JSON: {exc}") from exc
+        if not isinstance(tests, dict) or tests.get("kind") not in ("assert", "stdio", "pytest"):
+            raise DataError(
+                f"{where}: column 'tests' must be a dict with kind assert|stdio|pytest, got {tests!r:.120}"
+            )
+        language = row.get("language") or "python"
+        return {"prompt": prompt, "task": "code", "solution": None, "tests": json.dumps(tests), "language": language}
+    gold_col = next((k for k in _GOLD_KEYS if row.get(k) is not None), None)
+    if gold_col is None:
+        raise DataError(
+            f"{where}: needs a math gold ({' | '.join(_GOLD_KEYS)}) or code `tests`; row has columns: {_present(row)}"
+        )
+    return {"prompt": prompt, "task": "math", "solution": gold_answer(row[gold_col]), "tests": None, "language": None}
+
+
+def map_rows(dataset, fn, source: str = "dataset"):
+    """Apply `fn(row, where)` to every row, validating eagerly so errors name the exact row."""
+    import datasets
+
+    rows = [fn(dict(row), f"{source} row {i}") for i, row in enumerate(dataset)]
+    return datasets.Dataset.from_list(rows)
+
+
+def add_instruction(dataset, suffix: str):
+    """Append a fixed instruction to the last user turn (e.g. 'Put the final answer in \\boxed{}.')."""
+    if not suffix:
+        return dataset
+
+    def _add(row: dict) -> dict:
+        prompt = [dict(m) for m in row["prompt"]]
+        prompt[-1]["content"] = f"{prompt[-1]['content']}\n{suffix}"
+        return {"prompt": prompt}
+
+    return dataset.map(_add)

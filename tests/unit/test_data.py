@@ -1,0 +1,93 @@
+"""Data rows: every accepted schema maps to the trainers' format, and bad rows get errors that say how to fix them."""
+
+import json
+
+import pytest
+
+from data.generate import KINDS, math_problems, split_disjoint
+from data.loading import DataError, gold_answer, grpo_example, mix_sources, sft_example
+
+
+@pytest.mark.parametrize(
+    "row, prompt, completion",
+    [
+        ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}, "q", "a"),
+        ({"prompt": "q", "completion": "a"}, "q", "a"),
+        ({"instruction": "q", "input": "ctx", "output": "a"}, "q\n\nctx", "a"),  # Alpaca/DSC1 style
+        ({"question": "q", "solution": "a \\boxed{1}"}, "q", "a \\boxed{1}"),  # our generator
+        ({"problem": "q", "solution": "a"}, "q", "a"),  # MATH
+        ({"question": "q", "answer": "a #### 4"}, "q", "a #### 4"),  # GSM8K: the worked answer is the target
+    ],
+)
+def test_sft_schemas(row, prompt, completion):
+    out = sft_example(row)
+    assert out["prompt"][-1] == {"role": "user", "content": prompt}
+    assert out["completion"] == [{"role": "assistant", "content": completion}]
+
+
+def test_sft_row_without_known_schema_names_columns_present():
+    with pytest.raises(DataError) as err:
+        sft_example({"text": "hello", "label": 1}, "data.jsonl row 7")
+    message = str(err.value)
+    assert "data.jsonl row 7" in message and "label, text" in message and "messages" in message
+
+
+def test_sft_messages_must_end_with_assistant():
+    with pytest.raises(DataError, match="end with an assistant turn"):
+        sft_example({"messages": [{"role": "user", "content": "q"}]})
+
+
+def test_bad_message_role_is_named():
+    with pytest.raises(DataError, match=r"messages\[1\]"):
+        sft_example({"messages": [{"role": "user", "content": "q"}, {"role": "bot", "content": "a"}]})
+
+
+def test_grpo_math_and_code_rows():
+    math_row = grpo_example({"question": "1+1?", "answer": "#### 2"})
+    assert math_row["task"] == "math" and math_row["solution"] == "2" and math_row["tests"] is None
+    tests = {"kind": "assert", "code": "assert f(1) == 2", "entry_point": "f"}
+    code_row = grpo_example({"prompt": "write f", "tests": tests, "language": "python"})
+    assert code_row["task"] == "code" and json.loads(code_row["tests"]) == tests
+
+
+def test_grpo_row_without_gold_or_tests():
+    with pytest.raises(DataError, match="needs a math gold .* or code `tests`; row has columns: question"):
+        grpo_example({"question": "1+1?"})
+
+
+def test_grpo_row_with_bad_tests_kind():
+    with pytest.raises(DataError, match="kind assert\\|stdio\\|pytest"):
+        grpo_example({"prompt": "p", "tests": {"kind": "unit"}})
+
+
+def test_gold_answer_strips_gsm8k_worked_answer():
+    assert gold_answer("48/2 = 24\n#### 24") == "24" and gold_answer(" 7 ") == "7"
+
+
+def test_generator_is_deterministic_and_correct():
+    rows = math_problems(60, seed=3)
+    assert rows == math_problems(60, seed=3)
+    assert {r["kind"] for r in rows} == set(KINDS)
+    for row in rows:
+        assert row["solution"].endswith(f"\\boxed{{{row['answer']}}}.")
+        if row["kind"] == "add":
+            a, b = (int(t) for t in row["question"].split() if t.isdigit())
+            assert row["answer"] == str(a + b)
+    train, test = split_disjoint(rows, 10)
+    assert not {r["question"] for r in train} & {r["question"] for r in test}
+
+
+def test_mixture_respects_weights(tmp_path):
+    for name, n in (("a", 30), ("b", 10)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({"src": name, "i": i}) + "\n" for i in range(n)))
+    mixed = mix_sources([str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")], [0.5, 0.5], seed=0, size=40)
+    assert len(mixed) == 40 and mixed["src"].count("a") == 20 and mixed["src"].count("b") == 20
+    b_rows = [i for s, i in zip(mixed["src"], mixed["i"]) if s == "b"]
+    assert sorted(b_rows) == sorted(list(range(10)) * 2)  # upsampled by whole passes
+
+
+def test_mixture_errors():
+    with pytest.raises(DataError, match="does not exist"):
+        mix_sources(["missing.jsonl"], None, seed=0)
+    with pytest.raises(DataError, match="non-negative"):
+        mix_sources(["a.jsonl", "b.jsonl"], [1.0], seed=0)
