@@ -7,7 +7,7 @@ run's output directory, each atomically (temporary file + rename, so a killed ru
   git commit and dirty flag, package versions, hardware, world size, seeds, sha256 of the input data files and of
   the initial checkpoint's files, the sandbox image id, and the command line.
 * `config.yaml`: the settings the user gave (recipe file, then `--key value` overrides), plus the machine-dependent
-  defaults this run resolved (`bf16`). Fed back with `--config config.yaml` it reproduces the same resolved
+  defaults this run resolved (`bf16`, `use_cpu`). Fed back with `--config config.yaml` it reproduces the same resolved
   configuration. It does not dump every field, because TRL derives some fields in `__post_init__` and rejects them
   when given together (e.g. `generation_batch_size` with `steps_per_generation` in `GRPOConfig`).
 """
@@ -63,8 +63,8 @@ def to_jsonable(value: Any) -> Any:
 
 # Keys that say how this process starts, not what the run computes: left out of the reproducible config.
 NOT_REPRODUCED = frozenset({"resume", "resume_from_checkpoint"})
-# Keys whose default depends on the machine (bf16: on with CUDA, off without): pinned to what this run used.
-MACHINE_DEPENDENT = ("bf16",)
+# Keys whose default depends on the machine (on a CPU: bf16 off, use_cpu on): pinned to what this run used.
+MACHINE_DEPENDENT = ("bf16", "use_cpu")
 
 
 def reproducible_config(resolved: dict[str, Any], explicit: dict[str, Any]) -> dict[str, Any]:
