@@ -48,6 +48,9 @@ class GRPOArguments(MixtureArguments):
     reward_model_path: str | None = field(
         default=None, metadata={"help": "A trained reward model (sequence classifier) added after `reward_funcs`."}
     )
+    sandbox_backend: str = field(
+        default="bwrap", metadata={"help": "Sandbox for the `code` reward: bwrap | docker (see sandbox/)."}
+    )
     prompt_suffix: str = field(
         default="",
         metadata={"help": "Instruction appended to every prompt, e.g. 'Put the final answer in \\boxed{}.'"},
@@ -62,6 +65,8 @@ class GRPOArguments(MixtureArguments):
             raise ValueError(
                 f"unknown reward(s) {unknown} in `reward_funcs`; registered: {', '.join(sorted(REWARDS))}"
             )
+        if self.sandbox_backend not in ("bwrap", "docker"):
+            raise ValueError(f"`sandbox_backend` {self.sandbox_backend!r} is not one of bwrap, docker")
         if not self.reward_funcs and not self.reward_model_path:
             raise ValueError("no reward: list registry names in `reward_funcs` and/or set `reward_model_path`")
 
@@ -122,6 +127,11 @@ def main(argv: list[str] | None = None) -> str:
 
     # ---- rewards -----------------------------------------------------------------------------------------------
     reward_funcs: list = build_reward_functions(args.reward_funcs)
+    if "code" in args.reward_funcs:
+        from rewards.code_rewards import set_default_backend
+        from sandbox.api import get_backend
+
+        set_default_backend(get_backend(args.sandbox_backend))  # fails here, before training, if the engine is absent
     if args.reward_model_path:
         reward_funcs.append(resolve_model_path(args.reward_model_path))
     if training_args.reward_weights is not None and len(training_args.reward_weights) != len(reward_funcs):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from data.generate import KINDS, math_problems, split_disjoint
+from data.generate import STANDARD_KINDS, math_problems, split_disjoint
 from data.loading import DataError, gold_answer, grpo_example, mix_sources, sft_example
 
 
@@ -67,7 +67,7 @@ def test_gold_answer_strips_gsm8k_worked_answer():
 def test_generator_is_deterministic_and_correct():
     rows = math_problems(60, seed=3)
     assert rows == math_problems(60, seed=3)
-    assert {r["kind"] for r in rows} == set(KINDS)
+    assert {r["kind"] for r in rows} == set(STANDARD_KINDS)
     for row in rows:
         assert row["solution"].endswith(f"\\boxed{{{row['answer']}}}.")
         if row["kind"] == "add":

@@ -1,0 +1,404 @@
+"""Mathematical equivalence of two parsed answers (gold first: the comparison is deliberately asymmetric).
+
+Policy, in the order it is applied (documented in `rewards/math_rewards.py` too):
+- Integers and exact rationals are compared exactly (`0.0000001 != 0.0000002`, `1000.0 == 1000`).
+- A gold written with d decimals accepts a prediction that rounds to it at d decimals, is at least as precise,
+  and is within 5e-3 relative (16386.17 accepts 16386.166, 1.41 accepts sqrt(2); 0.5 rejects 0.52, 0.33 rejects 1/3).
+- An exact non-integer gold accepts a decimal prediction whose shown digits are right (|p - g| < 10^-k for k
+  decimals) and whose relative error is at most 1e-4, the tolerance of Qwen2.5-Math's `math_equal` grader
+  (1/3 accepts 0.3333 and 0.33333, rejects 0.333). An integer gold needs an exactly equal prediction.
+- Irrational and symbolic values are compared at 40 significant digits (relative 1e-25) at three pseudo-random
+  points of their free variables: an equal value is found equal, a different one is not, in microseconds.
+- Unevaluated arithmetic in the prediction counts by its value (`\\boxed{3+4}` equals 7): a GRPO reward that
+  rejected it would teach formatting, not maths, and graders such as Math-Verify accept it too.
+- `x = 3` matches `3`; chained `x = 5+6 = 11` keeps its last value; equations match when `lhs - rhs` are
+  proportional (`y = 2x + 1` vs `2x + 1 = y`); inequalities when the ratio is positive with the same direction.
+- Intervals keep their brackets; unions, sets and bare lists are unordered; tuples, points and ratios ordered.
+- `a ± b` is the set {a + b, a - b}. `%` accepts both the fraction and the bare number (`28%` vs `28`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from contextvars import ContextVar
+from fractions import Fraction
+
+from rewards._math_eval import (
+    NUMERIC,
+    NotExact,
+    NotScalar,
+    decimal_places,
+    evaluate_exact,
+    evaluate_numeric,
+    free_symbols,
+    to_mpf,
+)
+from rewards._math_normalize import PathologicalInput
+
+__all__ = ["Inconclusive", "equivalent"]
+
+_PROBE_POINTS = 3
+_SYMBOLIC_REL_TOL = NUMERIC.mpf(10) ** -25
+_GOLD_DECIMAL_REL_TOL = NUMERIC.mpf("5e-3")
+_PRED_DECIMAL_REL_TOL = NUMERIC.mpf("1e-4")
+_MAX_PM_EXPANSION = 3  # at most 2^3 sign combinations
+_INF = ("const", "oo")
+_NEG_INF = ("neg", _INF)
+
+
+class Inconclusive(ValueError):
+    """The fast path could not decide (e.g. no probe point could be evaluated) and no fallback was given."""
+
+
+SymbolicFallback = Callable[[tuple, tuple], bool]
+_FALLBACK: ContextVar[SymbolicFallback | None] = ContextVar("math_symbolic_fallback", default=None)
+
+
+def equivalent(gold: tuple, pred: tuple, fallback: SymbolicFallback | None = None) -> bool:
+    """True when the parsed prediction equals the parsed gold; `fallback` decides scalars numerics cannot."""
+    token = _FALLBACK.set(fallback)
+    try:
+        return _equiv(_prepare(gold), _prepare(pred))
+    finally:
+        _FALLBACK.reset(token)
+
+
+def _prepare(node: tuple) -> tuple:
+    """Drop `x \\in`, approximations after `≈`, and middle steps of `x = a = b` chains."""
+    if node[0] != "rel":
+        return node
+    ops, parts = node[1], node[2]
+    if ops == ("in",):
+        return _prepare(parts[1])
+    if "≈" in ops:
+        cut = ops.index("≈")
+        ops, parts = (ops[:cut], parts[: cut + 1]) if cut else (("=",) + ops[1:], parts)
+        if not ops:
+            return parts[0]
+    if len(ops) >= 2 and all(op == "=" for op in ops):
+        ops, parts = ("=",), (parts[0], parts[-1])
+    if ops == ("=",) and not free_symbols(parts[0]) and not free_symbols(parts[1]):
+        return parts[1]  # a worked computation "1/2 + 11/18 = 10/9": its result is the answer
+    return ("rel", tuple(ops), tuple(parts))
+
+
+def _equiv(gold: tuple, pred: tuple) -> bool:
+    if gold[0] == "raw" or pred[0] == "raw":
+        return gold[0] == pred[0] and gold[1].replace(" ", "") == pred[1].replace(" ", "")
+    if gold[0] == "text" or pred[0] == "text":
+        return gold[0] == pred[0] and _squash(gold[1]) == _squash(pred[1])
+    if gold[0] == "rel" or pred[0] == "rel":
+        return _relation_cases(gold, pred)
+    gold, pred = _expand_pm(gold), _expand_pm(pred)
+    collections = ("list", "set", "tuple", "union", "matrix")
+    if gold[0] in collections or pred[0] in collections:
+        return _collection_equal(gold, pred)
+    return _scalar_equal(gold, pred)
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+# --- relations ------------------------------------------------------------------------------------------------
+def _is_assignment(node: tuple) -> bool:
+    """`x = 3`, `f(x) = ...`, `(p, q) = (3, 2)`, `AB = 4`, `|AB| = 1`, `NO/BO = ...`: a name on the left."""
+    return node[0] == "rel" and node[1] == ("=",) and _is_name(node[2][0])
+
+
+def _is_name(node: tuple) -> bool:
+    kind = node[0]
+    if kind in ("sym", "call"):
+        return True
+    if kind == "mul":
+        return all(child[0] == "sym" for child in node[1])
+    if kind == "div":
+        return _is_name(node[1]) and _is_name(node[2])
+    if kind == "fn" and node[1] == "abs":
+        return _is_name(node[2][0])
+    if kind == "tuple":
+        return all(_is_name(item) for item in node[3])
+    return False
+
+
+def _relation_cases(gold: tuple, pred: tuple) -> bool:
+    if gold[0] == "rel" and pred[0] == "rel":
+        if _relations_equal(gold, pred):
+            return True
+        if _is_assignment(gold) and _is_assignment(pred) and gold[2][0] == pred[2][0]:
+            return _equiv(gold[2][1], pred[2][1])
+        return False
+    rel, other, rel_is_gold = (gold, pred, True) if gold[0] == "rel" else (pred, gold, False)
+    if _is_assignment(rel):
+        value = rel[2][1]
+        return _equiv(value, other) if rel_is_gold else _equiv(other, value)
+    interval = _inequality_to_set(rel)
+    if interval is None or other[0] not in ("tuple", "union"):
+        return False
+    return _equiv(interval, other) if rel_is_gold else _equiv(other, interval)
+
+
+def _orient(node: tuple) -> tuple[tuple, tuple]:
+    """Rewrite `a > b > c` as `c < b < a` so that only < and ≤ remain."""
+    ops, parts = node[1], node[2]
+    if all(op in (">", "≥") for op in ops):
+        flip = {">": "<", "≥": "≤"}
+        return tuple(flip[op] for op in reversed(ops)), tuple(reversed(parts))
+    return ops, parts
+
+
+def _relations_equal(gold: tuple, pred: tuple) -> bool:
+    (gops, gparts), (pops, pparts) = _orient(gold), _orient(pred)
+    if len(gops) != len(pops):
+        return False
+    if len(gops) == 1:
+        if {gops[0], pops[0]} <= {"<", "≤", ">", "≥"} and gops[0] != pops[0]:
+            return False
+        if gops[0] != pops[0]:
+            return False
+        sign = 0 if gops[0] in ("=", "≠") else 1
+        gdiff = ("add", (gparts[0], ("neg", gparts[1])))
+        pdiff = ("add", (pparts[0], ("neg", pparts[1])))
+        return _proportional(gdiff, pdiff, sign)
+    return gops == pops and all(_equiv(g, p) for g, p in zip(gparts, pparts))
+
+
+def _proportional(gold: tuple, pred: tuple, sign: int) -> bool:
+    """True when gold = c * pred for a constant c != 0 (c > 0 when sign == 1), checked at probe points."""
+    symbols = sorted(free_symbols(gold) | free_symbols(pred))
+    ratio = None
+    for env in _probe_envs(symbols):
+        try:
+            g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
+        except PathologicalInput:
+            raise
+        except (ValueError, ZeroDivisionError, TypeError):
+            continue
+        if _near_zero(g) and _near_zero(p):
+            continue
+        if _near_zero(g) or _near_zero(p):
+            return False
+        current = g / p
+        if ratio is None:
+            ratio = current
+        elif abs(current - ratio) > _SYMBOLIC_REL_TOL * max(1, abs(ratio)) * 1e10:
+            return False
+    if ratio is None:
+        return _probe_all_zero(gold, pred, symbols)
+    return sign == 0 or (NUMERIC.im(ratio) == 0 and NUMERIC.re(ratio) > 0)
+
+
+def _probe_all_zero(gold: tuple, pred: tuple, symbols: list[str]) -> bool:
+    """Both sides vanished at every point (identities such as x = x): equal only if they are the same."""
+    return gold == pred
+
+
+def _near_zero(value: object) -> bool:
+    return abs(value) < NUMERIC.mpf(10) ** -30
+
+
+def _inequality_to_set(rel: tuple) -> tuple | None:
+    """`a < x ≤ b` -> ("tuple", "(", "]", (a, b)); `x ≠ a` -> union of two rays; None if not one variable."""
+    ops, parts = _orient(rel)
+    if ops == ("≠",) and parts[0][0] == "sym":
+        left, right = ("tuple", "(", ")", (_NEG_INF, parts[1])), ("tuple", "(", ")", (parts[1], _INF))
+        return ("union", (left, right))
+    if len(ops) == 2 and set(ops) <= {"<", "≤"} and parts[1][0] in ("sym", "call"):
+        return ("tuple", "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]", (parts[0], parts[2]))
+    if len(ops) == 1 and ops[0] in ("<", "≤"):
+        closed = ops[0] == "≤"
+        if parts[0][0] == "sym":
+            return ("tuple", "(", "]" if closed else ")", (_NEG_INF, parts[1]))
+        if parts[1][0] == "sym":
+            return ("tuple", "[" if closed else "(", ")", (parts[0], _INF))
+    return None
+
+
+# --- collections ----------------------------------------------------------------------------------------------
+def _expand_pm(node: tuple) -> tuple:
+    """`1 ± √5` becomes the set {1 + √5, 1 - √5}; inside lists every element is expanded in place."""
+    if node[0] in ("list", "set"):
+        items: list[tuple] = []
+        for item in node[1]:
+            expanded = _expand_pm(item)
+            items.extend(expanded[1] if expanded[0] == "set" and _has_pm(item) else (expanded,))
+        return (node[0], tuple(items))
+    if node[0] in ("tuple", "union", "matrix", "rel") or not _has_pm(node):
+        return node
+    variants = _pm_variants(node, _MAX_PM_EXPANSION)
+    return ("set", tuple(variants))
+
+
+def _has_pm(node: tuple) -> bool:
+    return node[0] == "pm" or any(_has_pm(child) for child in _child_nodes(node))
+
+
+def _child_nodes(node: tuple) -> list[tuple]:
+    out = []
+    for part in node[1:]:
+        if isinstance(part, tuple) and part and isinstance(part[0], str):
+            out.append(part)
+        elif isinstance(part, tuple):
+            out.extend(p for p in part if isinstance(p, tuple) and p and isinstance(p[0], str))
+    return out
+
+
+def _pm_variants(node: tuple, budget: int) -> list[tuple]:
+    if budget <= 0:
+        raise PathologicalInput("too many ± signs")
+    if node[0] == "pm":
+        lefts, rights = _pm_variants(node[1], budget - 1), _pm_variants(node[2], budget - 1)
+        return [("add", (a, s)) for a in lefts for b in rights for s in (b, ("neg", b))]
+    if not _has_pm(node):
+        return [node]
+    if node[0] in ("add", "mul"):
+        combos: list[tuple] = [()]
+        for child in node[1]:
+            combos = [c + (v,) for c in combos for v in _pm_variants(child, budget)]
+        return [(node[0], c) for c in combos]
+    if node[0] in ("neg", "pct", "fact"):
+        return [(node[0], v) for v in _pm_variants(node[1], budget)]
+    if node[0] in ("div", "pow"):
+        return [(node[0], a, b) for a in _pm_variants(node[1], budget) for b in _pm_variants(node[2], budget)]
+    raise PathologicalInput(f"± inside {node[0]}")
+
+
+def _is_vector(node: tuple) -> bool:
+    return len(node[1]) == 1 or all(len(row) == 1 for row in node[1])
+
+
+def _elements(node: tuple) -> tuple[tuple, ...]:
+    if node[0] in ("list", "set"):
+        return node[1]
+    if node[0] == "union":
+        return node[1]
+    if node[0] == "tuple":
+        return node[3]
+    if node[0] == "matrix" and _is_vector(node):
+        return tuple(cell for row in node[1] for cell in row)
+    return (node,)
+
+
+def _collection_equal(gold: tuple, pred: tuple) -> bool:
+    gk, pk = gold[0], pred[0]
+    if gk == "matrix" and pk == "matrix":
+        if _is_vector(gold) and _is_vector(pred):
+            return _ordered_equal(_elements(gold), _elements(pred))  # row and column vectors are both accepted
+        return len(gold[1]) == len(pred[1]) and all(
+            len(gr) == len(pr) and all(_equiv(g, p) for g, p in zip(gr, pr)) for gr, pr in zip(gold[1], pred[1])
+        )
+    if gk == "tuple" and pk == "tuple":
+        return (gold[1], gold[2]) == (pred[1], pred[2]) and _ordered_equal(gold[3], pred[3])
+    if gk == "union" or pk == "union":
+        gold, pred = _as_union(gold), _as_union(pred)
+        return gold[0] == pred[0] == "union" and _unordered_equal(gold[1], pred[1])
+    if "tuple" in (gk, pk) or "matrix" in (gk, pk):
+        if {gk, pk} <= {"tuple", "matrix"} or (gk == "tuple" and gold[1] == "(") or (pk == "tuple" and pred[1] == "("):
+            return _ordered_equal(_elements(gold), _elements(pred))
+        return False
+    return _unordered_equal(_elements(gold), _elements(pred))
+
+
+def _as_union(node: tuple) -> tuple:
+    """`x ≤ -3, x ≥ 3` (an "or" list of one-variable inequalities) as the union of their intervals."""
+    if node[0] != "list" or not all(item[0] == "rel" for item in node[1]):
+        return node
+    parts = [_inequality_to_set(item) for item in node[1]]
+    return ("union", tuple(parts)) if all(p is not None and p[0] == "tuple" for p in parts) else node
+
+
+def _ordered_equal(gold: tuple, pred: tuple) -> bool:
+    return len(gold) == len(pred) and all(_equiv(g, p) for g, p in zip(gold, pred))
+
+
+def _unordered_equal(gold: tuple, pred: tuple) -> bool:
+    """Set semantics: every gold element is in the prediction and every predicted element is in the gold."""
+    if len(pred) > 2 * len(gold) + 2:
+        return False
+    return all(any(_equiv(g, p) for p in pred) for g in gold) and all(any(_equiv(g, p) for g in gold) for p in pred)
+
+
+# --- scalars --------------------------------------------------------------------------------------------------
+def _scalar_equal(gold: tuple, pred: tuple) -> bool:
+    golds = [gold, gold[1]] if gold[0] == "pct" else [gold]
+    preds = [pred, pred[1]] if pred[0] == "pct" else [pred]
+    return any(_value_equal(g, p) for g in golds for p in preds)
+
+
+def _infinity_sign(node: tuple) -> int:
+    if node == _INF:
+        return 1
+    if node == _NEG_INF:
+        return -1
+    return 0
+
+
+def _value_equal(gold: tuple, pred: tuple) -> bool:
+    if _infinity_sign(gold) or _infinity_sign(pred):
+        return _infinity_sign(gold) == _infinity_sign(pred)
+    gold_places, pred_places = decimal_places(gold), decimal_places(pred)
+    symbols = sorted(free_symbols(gold) | free_symbols(pred))
+    if not symbols:
+        exact = _exact_verdict(gold, pred, gold_places, pred_places)
+        if exact is not None:
+            return exact
+    decided = 0
+    for env in _probe_envs(symbols):
+        try:
+            g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
+        except NotScalar:
+            return False
+        except PathologicalInput:
+            raise
+        except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+            continue
+        if not _close(g, p, gold_places, pred_places, False):
+            return False
+        decided += 1
+    if decided == 0:
+        fallback = _FALLBACK.get()
+        if fallback is None:
+            raise Inconclusive("no probe point could be evaluated")
+        return fallback(gold, pred)
+    return True
+
+
+def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_places: int | None) -> bool | None:
+    """Verdict from exact rational values, or None when either side is irrational."""
+    try:
+        exact_gold, exact_pred = evaluate_exact(gold), evaluate_exact(pred)
+    except NotExact:
+        return None
+    if exact_gold == exact_pred:
+        return True
+    gold_int = exact_gold.denominator == 1 and gold_places is None
+    return _close(to_mpf(exact_gold), to_mpf(exact_pred), gold_places, pred_places, gold_int)
+
+
+def _close(gold: object, pred: object, gold_places: int | None, pred_places: int | None, gold_int: bool) -> bool:
+    diff, magnitude = abs(gold - pred), abs(gold)
+    if diff == 0:
+        return True
+    if gold_places is not None:
+        if pred_places is not None and pred_places < gold_places:
+            return False
+        half_unit = NUMERIC.mpf(10) ** -gold_places / 2
+        return diff <= half_unit * (1 + NUMERIC.mpf("1e-12")) and diff <= _GOLD_DECIMAL_REL_TOL * magnitude
+    if pred_places is not None:
+        if gold_int:
+            return False
+        return diff < NUMERIC.mpf(10) ** -pred_places and diff <= _PRED_DECIMAL_REL_TOL * magnitude * (1 + 1e-9)
+    return diff <= _SYMBOLIC_REL_TOL * max(1, magnitude)
+
+
+def _probe_envs(symbols: list[str]) -> list[dict[str, object]]:
+    """Deterministic pseudo-random points in [0.3, 2.7]: positive, away from 0 and 1, distinct per symbol."""
+    names = [s for s in symbols if not s.startswith("call:")]
+    if not names:
+        return [{}]
+    rng = random.Random(",".join(names))
+    return [
+        {name: to_mpf(Fraction(rng.randint(300, 2700), 1000)) + NUMERIC.mpf(rng.random()) / 7919 for name in names}
+        for _ in range(_PROBE_POINTS)
+    ]

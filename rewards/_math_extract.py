@@ -1,0 +1,166 @@
+"""Finding the final answer in a model completion (or in a worked gold solution).
+
+Order of preference, each step used only when the previous finds nothing: `<answer>` tags, the last `\\boxed{}` /
+`\\fbox{}` group (several boxes written side by side form one list answer), "the (final) answer is ...", GSM8K's
+`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` span, and finally the last number. Every scan is a single
+left-to-right pass or a linear regular expression, so a 20 KB degenerate completion costs microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["extract_answer", "extract_gold_answer", "last_number", "looks_like_bare_answer", "undouble_backslashes"]
+
+MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
+_MAX_BOX_CHARS = 2_000
+_MAX_BOXES = 32
+_BOX_GAP = re.compile(r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{[^{}\n]{0,30}\}|[\s,;$.~])*$")
+_GOLD_BOX_GAP = re.compile(
+    r"^(?=[^\n]{0,30}$)[^\w\n]*(?:\w+[^\w\n]*){0,3}$"
+)  # a reference solution's "\boxed{1} papers and \boxed{2} bins"
+_ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
+_ANSWER_PHRASE = re.compile(
+    r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=|should\s+be|would\s+be|will\s+be)\s*:?"
+    r"|\*\*final\s+answer\*\*\s*:?|####",
+    re.IGNORECASE,
+)
+_MATH_SPAN = re.compile(
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?!\$)",
+    re.DOTALL,
+)
+_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
+_SENTENCE_END = re.compile(r"(?<!\\)\.(?:\s|$)|\n")
+_DOUBLED_COMMAND = re.compile(
+    r"\\\\(?=(?:boxed|fbox|frac|dfrac|tfrac|left|right|sqrt|pi|text|cdot|times|infty|leq?|geq?|neq?|begin|end|pm)"
+    r"(?![a-zA-Z]))"
+)
+_WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+
+
+def _strip_think(text: str) -> str:
+    """Reasoning models put scratch work in `<think>`; the answer is what follows the last `</think>`."""
+    if "</think>" in text:
+        after = text.rsplit("</think>", 1)[1]
+        if after.strip():
+            return after
+        text = text.rsplit("</think>", 1)[0]
+    return text.replace("<think>", " ")
+
+
+def _read_braced(text: str, start: int) -> tuple[str, int] | None:
+    """Content of the brace group opening at text[start] == '{' (nested braces), with the end index."""
+    depth = 0
+    for index in range(start, min(len(text), start + _MAX_BOX_CHARS)):
+        char = text[index]
+        if char == "{" and text[index - 1] != "\\":
+            depth += 1
+        elif char == "}" and text[index - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1 : index], index + 1
+    return None
+
+
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    # Only the last boxes can hold the answer; capping them keeps 5,000 nested `\boxed{` linear in the text size.
+    for match in list(re.finditer(r"\\(?:boxed|fbox)\s*", text))[-_MAX_BOXES:]:
+        start = match.end()
+        if start < len(text) and text[start] == "{":
+            braced = _read_braced(text, start)
+            if braced is None:  # truncated generation: keep what was written up to the end of the line
+                found.append((match.start(), len(text), text[start + 1 :].split("\n")[0][:200]))
+                continue
+            found.append((match.start(), braced[1], braced[0]))
+        else:
+            word = re.match(r"[^\s$]+", text[start:])
+            if word:
+                found.append((match.start(), start + word.end(), word.group()))
+    return found
+
+
+def _last_box_group(text: str, gap: re.Pattern = _BOX_GAP) -> str | None:
+    """Content of the last box, joined with the boxes just before it when only `gap` separates them."""
+    boxes = _boxes(text)
+    if not boxes:
+        return None
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        if not gap.match(text[box[1] : group[0][0]]):
+            break
+        group.insert(0, box)
+    contents = list(dict.fromkeys(b[2].strip() for b in group))
+    return ", ".join(contents)
+
+
+def _after_phrase(text: str) -> str | None:
+    """What follows the last "the final answer is" / "Answer:" / "####", up to the end of that sentence."""
+    matches = list(_ANSWER_PHRASE.finditer(text))
+    if not matches:
+        return None
+    rest = text[matches[-1].end() :].lstrip(" :*")
+    line_end = _SENTENCE_END.search(rest)
+    sentence = rest[: line_end.start()] if line_end else rest
+    spans = [s for s in _MATH_SPAN.finditer(rest[:400]) if s.start() <= len(sentence)]
+    outside = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    verbs = list(re.finditer(r"\b(?:is|are|be|was|equals)\b", outside))
+    if verbs:  # "The volume of $ABCD$ is 120": the answer follows the verb
+        start = verbs[-1].end()
+        spans = [s for s in spans if s.start() >= start]
+        sentence = sentence[start:]
+    if spans:
+        return ", ".join(_span_text(s) for s in spans)
+    return sentence.strip().rstrip(".").strip() or None
+
+
+def _span_text(match: re.Match) -> str:
+    return next(group for group in match.groups() if group is not None).strip()
+
+
+def _last_math_span(text: str) -> str | None:
+    spans = list(_MATH_SPAN.finditer(text))
+    return _span_text(spans[-1]) if spans else None
+
+
+def last_number(text: str) -> str | None:
+    """The last number in the text (integers, decimals, 1,000-style and a/b fractions)."""
+    numbers = _NUMBER.findall(text[-MAX_SCAN_CHARS:])
+    return numbers[-1].replace(" ", "") if numbers else None
+
+
+def looks_like_bare_answer(text: str) -> bool:
+    """A short single-line string with at most two plain words is an answer, not a completion."""
+    text = text.strip()
+    return bool(text) and len(text) <= 120 and "\n" not in text and len(_WORDS.findall(text)) <= 2
+
+
+def extract_gold_answer(solution: str) -> str | None:
+    """The answer of a worked reference solution: its last box group (boxes a few words apart join), else as
+    for a completion."""
+    text = undouble_backslashes(solution[-MAX_SCAN_CHARS:])
+    return _last_box_group(text, _GOLD_BOX_GAP) or extract_answer(text)
+
+
+def undouble_backslashes(text: str) -> str:
+    """`\\\\frac` (a JSON- or prompt-escaped `\\frac`) back to one backslash before known command names."""
+    return _DOUBLED_COMMAND.sub(r"\\", text)
+
+
+def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
+    """The final answer written in `completion`, as raw LaTeX/text (not yet normalised), or None."""
+    text = undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:]))
+    tags = _ANSWER_TAG.findall(text)
+    if tags and tags[-1].strip():
+        inner = tags[-1].strip()
+        return _last_box_group(inner) or inner
+    boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
+    if boxes and phrases and phrases[-1].start() > boxes[-1][1]:
+        answer = _after_phrase(text)  # "\\boxed{255} ... The final answer is $10,455$": the later one wins
+        if answer:
+            return answer
+    for finder in (_last_box_group, _after_phrase, _last_math_span):
+        answer = finder(text)
+        if answer and answer.strip():
+            return answer.strip()
+    return last_number(text) if number_fallback else None

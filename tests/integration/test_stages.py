@@ -1,0 +1,88 @@
+"""SFT and GRPO stages end to end on tiny real models: they reach their step, change the weights, write outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(path / "model.safetensors"))
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    return [k for k in before if k in after and not torch.equal(before[k], after[k])]
+
+
+def test_sft_two_steps_trains_and_writes_outputs(tiny_base_model, tmp_path):
+    from alignment import sft
+
+    out = tmp_path / "sft"
+    sft.main(
+        [
+            "--config", str(ROOT / "configs/sft/tiny_cpu.yaml"),
+            "--model_name_or_path", str(tiny_base_model),
+            "--output_dir", str(out),
+            "--save_strategy", "steps", "--save_steps", "2",
+        ]
+    )  # fmt: skip
+    state = json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())
+    assert state["global_step"] == 2
+    assert changed(weights(tiny_base_model), weights(out)), "SFT left every parameter unchanged"
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "chat_template.jinja"):
+        assert (out / name).is_file(), f"{name} missing from the SFT output"
+
+
+def test_sft_loss_is_on_the_response_only(tiny_base_model, tmp_path):
+    """Collate one real example the way the trainer does: every supervised token belongs to the response."""
+    import datasets
+    from trl import SFTConfig, SFTTrainer
+
+    from alignment.models import load_causal_lm, load_tokenizer
+    from data.loading import map_rows, sft_example
+
+    rows = [
+        {"question": "Ana has 3 shells and gets 4 more. How many?", "solution": "3 + 4 = 7. The answer is \\boxed{7}."}
+    ]
+    dataset = map_rows(datasets.Dataset.from_list(rows), sft_example)
+    tokenizer = load_tokenizer(str(tiny_base_model), "deepseek_coder_v2")
+    args = SFTConfig(output_dir=str(tmp_path), bf16=False, report_to="none", max_length=128)
+    trainer = SFTTrainer(
+        model=load_causal_lm(str(tiny_base_model)), args=args, train_dataset=dataset, processing_class=tokenizer
+    )
+    batch = trainer.data_collator([trainer.train_dataset[0]])
+    ids, labels = batch["input_ids"][0], batch["labels"][0]
+    supervised = tokenizer.decode(ids[labels != -100])
+    ignored = tokenizer.decode(ids[labels == -100])
+    assert supervised.strip() == "3 + 4 = 7. The answer is \\boxed{7}.<｜end▁of▁sentence｜>"
+    assert ignored == "<｜begin▁of▁sentence｜>User: Ana has 3 shells and gets 4 more. How many?\n\nAssistant:"
+
+
+def test_grpo_two_steps_trains_and_writes_outputs(tiny_sft_model, tmp_path):
+    from alignment import grpo
+
+    out = tmp_path / "grpo"
+    grpo.main(
+        [
+            "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
+            "--model_name_or_path", str(tiny_sft_model),
+            "--datasets", str(ROOT / "data/math_small/train.jsonl"),
+            "--reward_funcs", "math", "boxed_format",
+            "--max_completion_length", "24",
+            "--output_dir", str(out),
+            "--save_strategy", "steps", "--save_steps", "2",
+        ]
+    )  # fmt: skip
+    state = json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())
+    assert state["global_step"] == 2
+    logged = {k for entry in state["log_history"] for k in entry}
+    assert {"rewards/math/mean", "rewards/boxed_format/mean", "kl", "rewards/math/frac_none"} <= logged
+    assert changed(weights(tiny_sft_model), weights(out)), "GRPO left every parameter unchanged"
+    assert (out / "tokenizer.json").is_file()

@@ -1,0 +1,93 @@
+"""Table-driven tests of the math answer checker (`rewards/math_rewards.py`).
+
+The rows live in `bench/math_cases.py` (one rule per row, with a comment saying why) so that the benchmark and
+the tests judge the same table. Extraction and reward-contract rows are below.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.math_cases import BARE_CASES, completion_cases, load_cases
+from rewards.math_rewards import extract_answer, math_reward, verify
+
+
+@pytest.mark.parametrize(
+    ("category", "gold", "prediction", "expected"),
+    BARE_CASES,
+    ids=[f"{i}-{row[0]}" for i, row in enumerate(BARE_CASES)],
+)
+def test_bare_answers(category: str, gold: str, prediction: str, expected: bool) -> None:
+    assert verify(gold, prediction) is expected
+
+
+_COMPLETIONS = completion_cases()
+
+
+@pytest.mark.parametrize("case", _COMPLETIONS, ids=[f"{i}-{c.category}" for i, c in enumerate(_COMPLETIONS)])
+def test_model_style_completions(case) -> None:  # noqa: ANN001 - MathCase
+    assert verify(case.gold, case.prediction) is case.expected
+
+
+def test_published_grader_rows_accuracy_and_false_positives() -> None:
+    """Rows transcribed from public grader suites: a few notations are out of scope (European decimal commas,
+    matrix arithmetic, sums), so this checks the aggregate the acceptance criteria name rather than every row."""
+    rows = [c for c in load_cases() if c.origin != "handwritten"]
+    verdicts = [verify(c.gold, c.prediction) for c in rows]
+    accuracy = sum(v == c.expected for v, c in zip(verdicts, rows)) / len(rows)
+    negatives = [v for v, c in zip(verdicts, rows) if not c.expected]
+    assert accuracy >= 0.9
+    assert sum(negatives) / len(negatives) <= 0.1
+
+
+EXTRACTION_CASES = [
+    ("The answer is $\\boxed{\\frac{1}{2}}$.", "\\frac{1}{2}"),  # boxed
+    ("so \\boxed{x^{2}+\\frac{1}{2}} works", "x^{2}+\\frac{1}{2}"),  # nested braces
+    ("first \\boxed{1} then corrected: \\boxed{2}", "2"),  # last box wins
+    ("The roots are \\boxed{2}, \\boxed{3}.", "2, 3"),  # adjacent boxes form one list
+    ("$\\boxed{1} \\quad \\text{and} \\quad \\boxed{-2}$", "1, -2"),  # boxes joined by \quad and
+    ("\\fbox{7}", "7"),  # fbox
+    ("\\boxed 5 is it", "5"),  # brace-less box
+    ("Final Answer: The final answer is $14{,}916$. I hope it is correct.", "14{,}916"),  # minerva style
+    ("Final Answer: The largest $n$ is 34.", "34"),  # the value after "is"
+    ("Thus the answer is 28%.", "28%"),  # plain text after the phrase
+    ("Natalia sold 72 clips.\n#### 72", "72"),  # GSM8K
+    ("<think>maybe \\boxed{3}</think>The result is \\boxed{4}", "4"),  # think block stripped
+    ("<think>\nlong reasoning, answer \\boxed{9}\n</think>", "9"),  # only a think block: use it
+    ("<answer>12</answer>", "12"),  # answer tags
+    ("<answer>so \\boxed{12}</answer>", "12"),  # box inside answer tags
+    ("We get $x = 3$ and finally $y = 4$", "y = 4"),  # last inline math
+    ("Hence \\[ \\frac{3}{4} \\]", "\\frac{3}{4}"),  # display math
+    ("the total is 1,250 apples", "1,250"),  # last-number fallback
+    ("no numbers at all", None),  # nothing
+    ("\\boxed{255} earlier. Final Answer: The final answer is $10,455$.", "10,455"),  # later phrase wins
+    ("So, \\boxed{004", "004"),  # truncated box
+    ("\\\\boxed{\\\\frac{1}{2}}", "\\frac{1}{2}"),  # doubled backslashes from an escaped prompt
+]
+
+
+@pytest.mark.parametrize(("completion", "expected"), EXTRACTION_CASES)
+def test_extract_answer(completion: str, expected: str | None) -> None:
+    assert extract_answer(completion) == expected
+
+
+REWARD_CASES = [
+    ("The answer is \\boxed{42}.", "42", 1.0),  # equal
+    ("The answer is \\boxed{41}.", "42", 0.0),  # not equal
+    ("I could not solve it.", "42", 0.0),  # no answer in the completion
+    ("The answer is \\boxed{42}.", "", None),  # empty gold: cannot judge
+    ("The answer is \\boxed{42}.", "   ", None),  # blank gold
+    ("The answer is \\boxed{42}.", "9" * 5000, None),  # gold too large to judge
+    ("The answer is \\boxed{42}.", "Adding gives \\boxed{42}.", 1.0),  # worked-solution gold
+    ("The answer is \\boxed{42}.", "$42$", 1.0),  # delimited gold
+]
+
+
+@pytest.mark.parametrize(("completion", "solution", "expected"), REWARD_CASES)
+def test_math_reward_contract(completion: str, solution: str, expected: float | None) -> None:
+    assert math_reward(completion, solution) == expected
+
+
+def test_verify_rejects_non_strings_with_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="verify expects two strings"):
+        verify(42, "42")  # type: ignore[arg-type]
