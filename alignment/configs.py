@@ -34,6 +34,7 @@ class ParsedRecipe:
     configs: tuple[Any, ...]
     explicit: dict[str, Any] = field(default_factory=dict)  # YAML values, then CLI overrides, in that order
     config_path: str | None = None
+    parsed: dict[str, Any] = field(default_factory=dict)  # resolved() right after parsing, before a stage edits it
 
     def resolved(self) -> dict[str, Any]:
         """Every field of every dataclass, as plain data (for manifests and wandb's run config)."""
@@ -150,7 +151,9 @@ def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
         raise ConfigError(f"invalid recipe {path or '(command line)'}: {exc}") from exc
     explicit = {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}
     explicit.update(_cli_overrides(rest, configs))
-    return ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
+    recipe = ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
+    recipe.parsed = recipe.resolved()
+    return recipe
 
 
 def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_args: Sequence[str]) -> list[str]:

@@ -3,7 +3,8 @@
 Every stage calls `write_run_record(...)` once, on the main process, before training. It writes two files into the
 run's output directory, each atomically (temporary file + rename, so a killed run never leaves half a file):
 
-* `manifest.json`: the full resolved configuration (every field of every config dataclass after `__post_init__`),
+* `manifest.json`: the full resolved configuration (every field of every config dataclass after `__post_init__`;
+  settings the stage derives afterwards, such as gradient accumulation from a token budget, in `stage_overrides`),
   git commit and dirty flag, package versions, hardware, world size, seeds, sha256 of the input data files and of
   the initial checkpoint's files, the sandbox image id, and the command line.
 * `config.yaml`: the settings the user gave (recipe file, then `--key value` overrides), plus the machine-dependent
@@ -171,6 +172,7 @@ def build_manifest(
     resolved: dict[str, Any],
     *,
     world_size: int,
+    stage_overrides: dict[str, Any] | None = None,
     data_paths: Iterable[str | Path | None] = (),
     checkpoint_paths: Iterable[str | Path | None] = (),
     sandbox_image: str | None = None,
@@ -180,6 +182,7 @@ def build_manifest(
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": [sys.executable, *sys.argv],
         "config": config,
+        "stage_overrides": to_jsonable(stage_overrides or {}),
         "git": git_state(),
         "packages": package_versions(),
         "hardware": hardware(),

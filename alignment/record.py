@@ -62,8 +62,9 @@ def start_run(
     if is_main:
         manifest = write_run_record(
             training_args.output_dir,
-            recipe.resolved(),
+            recipe.parsed,
             recipe.explicit,
+            stage_overrides=_stage_overrides(recipe),
             world_size=training_args.world_size,
             data_paths=data_paths,
             checkpoint_paths=checkpoint_paths if record.manifest_hash_checkpoints else (),
@@ -76,6 +77,12 @@ def start_run(
     if record.check_replicas:
         callbacks.append(ReplicaCheckCallback(training_args.output_dir))
     return RunRecord(callbacks=callbacks, resume_from=resume_from, manifest=manifest)
+
+
+def _stage_overrides(recipe: Any) -> dict[str, Any]:
+    """Settings the stage derived after parsing (e.g. gradient accumulation from a token budget, model dtype)."""
+    live = recipe.resolved()
+    return {k: v for k, v in live.items() if recipe.parsed.get(k) != v}
 
 
 def weights_fingerprint(model: Any) -> str:

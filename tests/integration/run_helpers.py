@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 AUDIT_DIR = Path(__file__).resolve().parent / "write_audit"
 
 
-def build_policy_and_reward_model(root: Path) -> tuple[Path, Path]:
-    """A tiny causal LM (the policy / SFT start) and a tiny sequence classifier from it (the reward model).
+def build_policy_and_reward_model(root: Path, policy: Path | None = None) -> tuple[Path, Path]:
+    """A tiny causal LM (the policy / SFT start; built unless given) and a sequence classifier from it (the RM).
 
     The reward model's score head is randomly initialised: its scores are arbitrary but continuous, so GRPO groups
     get non-zero advantages and the policy really moves (a 0/1 reward on an untrained model is all zeros).
@@ -23,7 +23,8 @@ def build_policy_and_reward_model(root: Path) -> tuple[Path, Path]:
 
     from alignment.tiny import build_tiny_model
 
-    policy = build_tiny_model(root / "policy", hidden_size=32, num_layers=2, num_heads=2)
+    if policy is None:
+        policy = build_tiny_model(root / "policy", hidden_size=32, num_layers=2, num_heads=2)
     torch.manual_seed(1)
     reward_model = AutoModelForSequenceClassification.from_pretrained(policy, num_labels=1)
     reward_model.save_pretrained(root / "reward_model")
@@ -31,12 +32,14 @@ def build_policy_and_reward_model(root: Path) -> tuple[Path, Path]:
     return policy, root / "reward_model"
 
 
-def grpo_args(policy: Path, reward_model: Path, output_dir: Path, *extra: str) -> list[str]:
-    """The tiny CPU GRPO recipe with a reward model, checkpoints every step and the replica check on."""
+def grpo_args(
+    policy: Path, reward_model: Path, output_dir: Path, *extra: str, reward_funcs: str = "boxed_format"
+) -> list[str]:
+    """The tiny CPU GRPO recipe plus a reward model, with a checkpoint every step."""
     return [
         "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
         "--model_name_or_path", str(policy),
-        "--reward_funcs", "boxed_format",
+        "--reward_funcs", reward_funcs,
         "--reward_model_path", str(reward_model),
         "--reward_model_reward", "reward_model",
         "--output_dir", str(output_dir),

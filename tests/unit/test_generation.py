@@ -91,3 +91,26 @@ def test_vllm_colocated_engine_samples(tmp_path):
 def test_vllm_recipe_keeps_vllm_on_gpu():
     args = SimpleNamespace(use_vllm=True, vllm_mode="colocate")
     assert resolve_vllm(args) == "vllm-colocate" and args.use_vllm
+
+
+@pytest.mark.skipif(HAS_VLLM_GPU, reason="checks the fall-back")
+@pytest.mark.parametrize("mode", ["colocate", "server"])
+def test_shipped_vllm_recipes_parse_and_fall_back_here(mode, tmp_path, caplog):
+    from pathlib import Path
+
+    from trl import GRPOConfig, ModelConfig
+
+    from alignment.configs import parse_recipe
+    from alignment.grpo import GRPOArguments
+    from alignment.tracking import RecordArguments
+
+    recipe = Path(__file__).resolve().parents[2] / f"configs/grpo/deepseek_coder_v2_lite_vllm_{mode}.yaml"
+    parsed = parse_recipe(
+        (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments),
+        ["--config", str(recipe), "--output_dir", str(tmp_path)],
+    )
+    grpo = parsed.configs[2]
+    assert grpo.use_vllm and grpo.vllm_mode == mode
+    with caplog.at_level(logging.WARNING, logger="alignment.generation"):
+        assert resolve_vllm(grpo) == "hf"
+    assert not grpo.use_vllm and "falling back to HF generate" in caplog.text
