@@ -53,14 +53,23 @@ def read_records(run_dir: Path) -> list[wandb_internal_pb2.Record]:
     return records
 
 
+def _put(row: dict[str, Any], item: Any) -> None:
+    """Flat metric names stay flat ("train/reward"); media objects arrive as nested keys ("completions", "_type")."""
+    path = list(item.nested_key) or [item.key]
+    for part in path[:-1]:
+        row = row.setdefault(part, {})
+    row[path[-1]] = json.loads(item.value_json)
+
+
 def history_rows(records: list[wandb_internal_pb2.Record]) -> list[dict[str, Any]]:
-    """One dict per `wandb.log` call: key -> decoded JSON value."""
+    """One dict per `wandb.log` call: key -> decoded JSON value (media objects as nested dicts)."""
     rows = []
     for record in records:
         if record.WhichOneof("record_type") == "history":
-            rows.append(
-                {".".join(item.nested_key) or item.key: json.loads(item.value_json) for item in record.history.item}
-            )
+            row: dict[str, Any] = {}
+            for item in record.history.item:
+                _put(row, item)
+            rows.append(row)
     return rows
 
 
@@ -71,7 +80,7 @@ def run_config(records: list[wandb_internal_pb2.Record]) -> dict[str, Any]:
         kind = record.WhichOneof("record_type")
         items = record.run.config.update if kind == "run" else record.config.update if kind == "config" else []
         for item in items:
-            config[".".join(item.nested_key) or item.key] = json.loads(item.value_json)
+            _put(config, item)
     return config
 
 
