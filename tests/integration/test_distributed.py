@@ -114,3 +114,41 @@ def _assert_models_sharded(log: str) -> None:
             assert share["zero3"] is True, (role, share)
             assert share["local_numel"] < share["full_numel"], (role, share)
         assert sum(s["local_numel"] for s in per_rank) >= per_rank[0]["full_numel"], role
+
+
+def test_two_nodes_through_the_slurm_node_launcher(models, tmp_path):
+    """configs/slurm/launch_node.sh started twice, as srun starts it on two nodes, here both on this machine.
+
+    Each copy gets only what Slurm would give its node (SLURM_NODEID, SLURM_NNODES, SLURM_JOB_NODELIST) plus the
+    knobs a user sets; the two launchers rendezvous at the first host and train one model together.
+    """
+    import socket
+    import subprocess
+
+    from tests.integration.run_helpers import ROOT, stage_env
+
+    with socket.socket() as probe:  # a free port for the rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    output_dir = tmp_path / "run"
+    env = stage_env(
+        SLURM_JOB_NODELIST="localhost", SLURM_NNODES="2", GPUS_PER_NODE="1", MASTER_PORT=port,
+        ACCELERATE_CONFIG="configs/accelerate/cpu_zero2.yaml",
+    )  # fmt: skip
+    args = _stage_args("alignment.sft", models, output_dir)
+    nodes = [
+        subprocess.Popen(
+            ["bash", "configs/slurm/launch_node.sh", "alignment.sft", *args[1:]],  # the recipe is the 2nd argument
+            cwd=ROOT,
+            env={**env, "SLURM_NODEID": str(rank)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        for rank in (0, 1)
+    ]
+    outputs = [node.communicate(timeout=600)[0] for node in nodes]
+    assert [node.returncode for node in nodes] == [0, 0], "\n\n".join(o[-3000:] for o in outputs)
+    replicas = json.loads((output_dir / "replicas.json").read_text())
+    assert len(replicas["fingerprints"]) == 2 and replicas["identical"], replicas
+    assert json.loads((output_dir / "manifest.json").read_text())["world_size"] == 2
