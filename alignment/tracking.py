@@ -114,6 +114,8 @@ def setup_tracking(
     output_dir = Path(training_args.output_dir)
     if reports_to(training_args, "tensorboard"):
         os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(output_dir / TENSORBOARD_DIR))
+        if is_main_process and run_config:
+            _tensorboard_config(run_config)
     if reports_to(training_args, "wandb") and is_main_process:
         _init_wandb(training_args, tracking, run_config)
 
@@ -198,6 +200,15 @@ def write_completions_table(output_dir: str | Path, step: int, rows: list[dict[s
             wandb.log({"completions": table, "train/global_step": step})
     if reports_to(training_args, "tensorboard"):
         _tensorboard_text(Path(output_dir), step, rows)
+
+
+def _tensorboard_config(run_config: dict[str, Any]) -> None:
+    """TensorBoard has no run config: the manifest and resolved config go in as text at step 0."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    with SummaryWriter(log_dir=os.environ["TENSORBOARD_LOGGING_DIR"]) as writer:
+        for name, value in run_config.items():
+            writer.add_text(name, "```json\n" + json.dumps(value, indent=2, default=str) + "\n```", global_step=0)
 
 
 def _tensorboard_text(output_dir: Path, step: int, rows: list[dict[str, Any]]) -> None:

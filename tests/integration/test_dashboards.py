@@ -1,4 +1,6 @@
-"""Sandbox throughput and latency reach the dashboard: an execution reward that runs a program per completion.
+"""Dashboards: sandbox throughput/latency and pass rate reach wandb; TensorBoard works through the same switch.
+
+Sandbox metrics come from an execution reward that runs a program per completion.
 
 The stage's `code` reward records each sandbox execution with `alignment.telemetry.record_sandbox_call`; here a small
 execution reward does the same with a *trusted* program (it reads the completion as data on stdin and never runs
@@ -76,3 +78,28 @@ def test_sandbox_metrics_and_pass_rate_in_wandb_history(tiny_base_model, tmp_pat
         assert row["train/sandbox/latency_p90_s"] <= row["train/sandbox/latency_p99_s"]
         assert row["train/sandbox/throughput_per_s"] > 0
         assert row["train/execution/pass_rate"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def test_tensorboard_through_the_same_switch(tiny_sft_model, tmp_path):
+    """`--report_to tensorboard`: the same per-step metrics, the completions table and the manifest, as TB events."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from tests.integration.run_helpers import ROOT, run_stage, tail
+
+    output_dir = tmp_path / "run"
+    proc = run_stage(
+        "alignment.grpo",
+        [
+            "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"), "--model_name_or_path", str(tiny_sft_model),
+            "--output_dir", str(output_dir), "--max_steps", "2", "--report_to", "tensorboard",
+            "--completions_table_every_n_steps", "1", "--execution_reward", "math",
+        ],
+    )  # fmt: skip
+    assert proc.returncode == 0, tail(proc)
+    events = EventAccumulator(str(output_dir / "tensorboard"), size_guidance={"tensors": 0, "scalars": 0}).Reload()
+    scalars = set(events.Tags()["scalars"])
+    expected = {"train/reward", "train/kl", "train/entropy", "train/execution/pass_rate", "train/time/generation_s"}
+    assert expected <= scalars, sorted(scalars)
+    assert [e.step for e in events.Scalars("train/reward")] == [1, 2]
+    texts = set(events.Tags()["tensors"])
+    assert {"completions/text_summary", "manifest/text_summary", "codealign/text_summary"} <= texts, sorted(texts)
