@@ -146,14 +146,21 @@ def _init_wandb(training_args: Any, tracking: RecordArguments, run_config: dict[
 
 
 class RunLogCallback(TrainerCallback):
-    """Append every log dict to `metrics.jsonl` (world rank 0 only), one JSON object per line with its step."""
+    """Append every log dict to `metrics.jsonl` (world rank 0 only), one JSON object per line with its step.
+
+    At the start of training both `metrics.jsonl` and `completions.jsonl` are cut back to the starting step: rows a
+    killed run wrote after its last checkpoint go (a resumed run writes them again), and a fresh run starts empty.
+    """
 
     def __init__(self, output_dir: str | Path) -> None:
         self.path = Path(output_dir) / METRICS_NAME
 
     def on_train_begin(self, args, state, control, **kwargs):
-        if state.is_world_process_zero and self.path.exists():
-            truncate_metrics(self.path, last_step=state.global_step)
+        if not state.is_world_process_zero:
+            return
+        for path in (self.path, self.path.with_name(COMPLETIONS_NAME)):
+            if path.exists():
+                truncate_metrics(path, last_step=state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:

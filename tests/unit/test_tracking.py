@@ -62,8 +62,10 @@ def test_resume_drops_rows_logged_after_the_checkpoint(tmp_path):
     callback = RunLogCallback(tmp_path)
     for step in (1, 2, 3, 4):  # the killed run logged steps 3 and 4 after checkpoint-2
         callback.on_log(None, _state(step, True), TrainerControl(), logs={"reward": float(step)})
+    write_completions_table(tmp_path, 3, [{"prompt": "p"}], SimpleNamespace(report_to=[]))
     callback.on_train_begin(None, _state(2, True), TrainerControl())
     assert [row["step"] for row in read_jsonl(tmp_path / METRICS_NAME)] == [1, 2]
+    assert read_jsonl(tmp_path / COMPLETIONS_NAME) == []
 
 
 def test_torn_last_line_is_skipped(tmp_path):
