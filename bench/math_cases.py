@@ -92,11 +92,31 @@ def completion_cases() -> list[MathCase]:
     return out
 
 
+def guard_cases() -> list[MathCase]:
+    """Pathological predictions a policy can emit (power towers, huge factorials and literals, degenerate text)."""
+    rows = [
+        ("1", "\\boxed{10^{10^{10^{10}}}}"),
+        ("7", "\\boxed{9^{9^{9^{9^{9}}}}}"),
+        ("7", "The answer is $(10^{100})!$"),
+        ("7", "\\boxed{100000!}"),
+        ("7", "\\boxed{" + "9" * 100_000 + "}"),
+        ("7", "(" * 20_000),
+        ("7", "\\boxed{" * 5_000),
+        ("7", "\\frac{" * 3_000 + "1"),
+        ("7", "1+" * 10_000 + "1"),
+        ("7", "The answer is $x^{x^{x^{x^{x^{x}}}}}$"),
+        ("7", "\\boxed{\\sqrt{" * 400 + "2" + "}" * 800),
+        ("7", "__import__('os').system('echo pwned')"),
+    ]
+    return [MathCase(gold, pred, False, "guard") for gold, pred in rows]
+
+
 def load_cases() -> list[MathCase]:
     """The whole labelled table: bare rows, completion-style rows and transcribed published rows."""
     cases = [MathCase(gold, pred, expected, category) for category, gold, pred, expected in BARE_CASES]
     cases.extend(completion_cases())
     cases.extend(styled_completion_cases())
+    cases.extend(guard_cases())
     with PUBLISHED_PATH.open(encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)

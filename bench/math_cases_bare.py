@@ -76,6 +76,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("decimal", "0.4", ".4", True),  # no leading zero
     ("decimal", "2.5", "2.50", True),  # trailing zero
     ("decimal", "2.5", "\\frac{5}{2}", True),  # fraction equals decimal exactly
+    ("decimal", "2.5", "2.51", False),  # a one-decimal gold is exact: 2.51 is another number
+    ("decimal", "0.196", "0.19600837", True),  # three-decimal gold accepts a more precise prediction
     ("decimal", "0.5", "0.52", False),  # rounds to the gold but 4% off
     ("decimal", "16386.17", "16386.17", True),  # money
     ("decimal", "16386.17", "16386.16", False),  # one cent off
@@ -404,4 +406,41 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
         True,
     ),  # real cube roots
     ("sqrt", "4", "\\frac{34}{16}+\\frac{\\sqrt{1358}}{16}", False),  # close to 4 but not 4
+    ("choice", "\\textbf{(B) }42", "B", True),  # AMC gold with letter and value: the letter answers it
+    ("choice", "\\textbf{(B) }42", "\\textbf{(B)}\\ 42", True),  # letter and value
+    ("choice", "\\textbf{(B) }42", "42", True),  # value alone
+    ("choice", "\\textbf{(B) }42", "\\textbf{(D)}\\ 42", False),  # wrong letter, copied value
+    ("choice", "\\textbf{(B) }42", "C", False),  # wrong letter
+    ("integer", "20", "\\dbinom{6}{3}", True),  # dbinom
+    ("degrees", "\\frac12", "\\sin 30^\\circ", True),  # degrees inside a trig function are converted
+    ("degrees", "\\frac{\\sqrt3}{2}", "\\cos(30^{\\circ})", True),  # braced circ in parentheses
+    ("degrees", "\\frac12", "\\sin 60^\\circ", False),  # different angle
+    ("equation", "30", "\\angle ABC = 30^\\circ", True),  # named angle
+    ("equation", "5", "\\overline{AB} = 5", True),  # named segment
+    ("equation", "5", "\\overline{AB} = 6", False),  # wrong length
+    ("symbolic", "|x|", "x", False),  # absolute value is not the identity for negative x
+    ("symbolic", "|x-1|", "|1-x|", True),  # symmetric
+    ("symbolic", "\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),  # positive variables, as in competition answers
+    ("symbolic", "\\lfloor x \\rfloor", "x", False),  # floor
+    (
+        "matrix",
+        "\\begin{pmatrix}19 & 22 \\\\ 43 & 50\\end{pmatrix}",
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}",
+        True,
+    ),  # product
+    (
+        "matrix",
+        "\\begin{pmatrix}19 & 22 \\\\ 43 & 51\\end{pmatrix}",
+        "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}",
+        False,
+    ),  # one entry
+    (
+        "matrix",
+        "\\begin{pmatrix}2 & 4 \\\\ 6 & 8\\end{pmatrix}",
+        "2\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}",
+        True,
+    ),  # scalar multiple
+    ("tuple", "p=5,q=2;p=7,q=2", "(5,2),(7,2)", True),  # semicolons separate solutions
+    ("tuple", "p=5,q=2;p=7,q=3", "(5,2),(7,2)", False),  # one solution differs
+    ("symbolic", "2\\ell", "\\ell + \\ell", True),  # unknown command as a symbol
 ]

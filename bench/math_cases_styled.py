@@ -353,4 +353,46 @@ STYLED_COMPLETIONS: list[tuple[str, str, str, bool]] = [
         "A = 10000(1.025)^{20} = 16386.1644...\n\nRounded to the nearest cent: $\\boxed{\\$16{,}386.17}$.",
         True,
     ),
+    (
+        "extract/r1",
+        "\\frac{14}{3}",
+        "<think>\nOkay, let's compute f(-2) + f(-1) + f(0). f(-2) = (-8)/(-4) = 2, f(-1) = 5/3, f(0) = 1.\n"
+        "So the sum is 2 + 5/3 + 1 = 14/3. Let me double check f(-1): (3(-1)-2)/(-1-2) = -5/-3 = 5/3. Yes.\n</think>\n\n"
+        "We evaluate each term and add them:\n\\[\nf(-2)+f(-1)+f(0) = 2 + \\frac{5}{3} + 1\n\\]\n\n"
+        "**Final Answer**\n\\[\n\\boxed{\\dfrac{14}{3}}\n\\]",
+        True,
+    ),  # R1-style final answer block
+    (
+        "extract/r1",
+        "\\frac{14}{3}",
+        "<think>\nOkay, f(-2) = 2, f(-1) = 5/3, f(0) = 1, so the sum is 2 + 5/3 + 1 = 14/3. Wait, is f(0) = 1? "
+        "(0-2)/(0-2) = 1. Yes. So the answer is \\boxed{\\frac{14}{3}}. Hmm, but let me reconsider whether",
+        True,
+    ),
+    # truncated reasoning without </think>: the box inside it is the answer
+    (
+        "extract/r1",
+        "\\frac{14}{3}",
+        "<think>\nf(-2) = 2, f(-1) = 5/3, f(0) = -1, so the sum is 11/3.\n</think>\n\n**Final Answer**\n"
+        "\\boxed{\\dfrac{11}{3}}",
+        False,
+    ),  # sign slip
+    (
+        "extract/hope",
+        "5",
+        "Therefore the number of solutions is $\\boxed{5}$. I hope the answer is correct.",
+        True,
+    ),  # trailing phrase
+    (
+        "extract/multibox",
+        "3",
+        "The intermediate sum is $\\boxed{12}$ and dividing by 4 gives the final answer $\\boxed{3}$.",
+        True,
+    ),
+    (
+        "extract/multibox",
+        "12",
+        "The intermediate sum is $\\boxed{12}$ and dividing by 4 gives the final answer $\\boxed{3}$.",
+        False,
+    ),
 ]

@@ -5,7 +5,8 @@ Rows are validated as they are mapped: a bad row raises `DataError` naming the s
 malformed column and the columns that *are* present, so a user can fix the file or pick the right schema.
 
 Accepted SFT schemas (first match wins): `messages`; `prompt` + `completion`; `instruction` (+ `input`) + `output`;
-`question` + `solution`; `problem` + `solution`; `question` + `answer`.
+`prompt` + `solution` (code tasks, answered as a fenced block in the row's `language`); `question` + `solution`;
+`problem` + `solution`; `question` + `answer`.
 Accepted GRPO schemas: a prompt (`prompt` | `question` | `problem`, string or message list) with either a math gold
 (`answer` | `solution` | `gold`) or code tests (`tests`, the sandbox schema, plus `language`).
 """
@@ -25,6 +26,7 @@ SFT_SCHEMAS: list[tuple[str, ...]] = [
     ("messages",),
     ("prompt", "completion"),
     ("instruction", "output"),
+    ("prompt", "solution"),  # code tasks: the solution becomes a fenced block in `language`
     ("question", "solution"),
     ("problem", "solution"),
     ("question", "answer"),
@@ -126,6 +128,8 @@ def sft_example(row: dict, where: str = "row") -> dict:
         completion = _messages(completion, where, answer_col)[-1]["content"]
     if not isinstance(completion, str) or not completion.strip():
         raise DataError(f"{where}: column {answer_col!r} must be a non-empty string")
+    if schema == ("prompt", "solution") and row.get("language"):
+        completion = f"```{row['language']}\n{completion.rstrip()}\n```"
     return {
         "prompt": _messages(prompt, where, prompt_col),
         "completion": [{"role": "assistant", "content": completion}],

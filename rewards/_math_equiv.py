@@ -3,7 +3,9 @@
 Policy, in the order it is applied (documented in `rewards/math_rewards.py` too):
 - Integers and exact rationals are compared exactly (`0.0000001 != 0.0000002`, `1000.0 == 1000`).
 - A gold written with d decimals accepts a prediction that rounds to it at d decimals, is at least as precise,
-  and is within 5e-3 relative (16386.17 accepts 16386.166, 1.41 accepts sqrt(2); 0.5 rejects 0.52, 0.33 rejects 1/3).
+  and is within 5e-3 relative (16386.17 accepts 16386.166, 0.196 accepts 0.19600837, 1.41 accepts sqrt(2); 0.33
+  rejects 1/3, 0.3 rejects 2/7). With one decimal (2.5) the gold is taken as exact for decimal predictions: 2.51
+  is rejected, since such golds are exact far more often than rounded.
 - An exact non-integer gold accepts a decimal prediction whose shown digits are right (|p - g| < 10^-k for k
   decimals) and whose relative error is at most 1e-4, the tolerance of Qwen2.5-Math's `math_equal` grader
   (1/3 accepts 0.3333 and 0.33333, rejects 0.333). An integer gold needs an exactly equal prediction.
@@ -15,53 +17,60 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
   proportional (`y = 2x + 1` vs `2x + 1 = y`); inequalities when the ratio is positive with the same direction.
 - Intervals keep their brackets; unions, sets and bare lists are unordered; tuples, points and ratios ordered.
 - `a ± b` is the set {a + b, a - b}. `%` accepts both the fraction and the bare number (`28%` vs `28`).
+- Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); with
+  |.|, floor, ceil, max or min present, signed points are added so |x| != x.
+- Only a scalar that no probe point can evaluate (arithmetic with infinity, say) goes to sympy, in the budgeted
+  child process of `_math_sympy_worker`; on the benchmark table that never happens.
 """
 
 from __future__ import annotations
 
-import random
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from fractions import Fraction
 
 from rewards._math_eval import (
     NUMERIC,
     NotExact,
     NotScalar,
+    child_nodes,
     decimal_places,
     evaluate_exact,
     evaluate_numeric,
     free_symbols,
-    to_mpf,
 )
 from rewards._math_normalize import PathologicalInput
+from rewards._math_scalar import INF, NEG_INF, Inconclusive, probe_envs, proportional, value_equal
 
-__all__ = ["Inconclusive", "equivalent"]
+__all__ = ["DeadlineExceeded", "Inconclusive", "equivalent"]
 
-_PROBE_POINTS = 3
-_SYMBOLIC_REL_TOL = NUMERIC.mpf(10) ** -25
-_GOLD_DECIMAL_REL_TOL = NUMERIC.mpf("5e-3")
-_PRED_DECIMAL_REL_TOL = NUMERIC.mpf("1e-4")
 _MAX_PM_EXPANSION = 3  # at most 2^3 sign combinations
-_INF = ("const", "oo")
-_NEG_INF = ("neg", _INF)
 
 
-class Inconclusive(ValueError):
-    """The fast path could not decide (e.g. no probe point could be evaluated) and no fallback was given."""
+class DeadlineExceeded(RuntimeError):
+    """The comparison used up its CPU-time budget (checked between element comparisons, no signals)."""
 
 
 SymbolicFallback = Callable[[tuple, tuple], bool]
 _FALLBACK: ContextVar[SymbolicFallback | None] = ContextVar("math_symbolic_fallback", default=None)
+_DEADLINE: ContextVar[float] = ContextVar("math_deadline", default=float("inf"))
 
 
-def equivalent(gold: tuple, pred: tuple, fallback: SymbolicFallback | None = None) -> bool:
-    """True when the parsed prediction equals the parsed gold; `fallback` decides scalars numerics cannot."""
-    token = _FALLBACK.set(fallback)
+def equivalent(
+    gold: tuple, pred: tuple, fallback: SymbolicFallback | None = None, cpu_deadline: float = float("inf")
+) -> bool:
+    """True when the parsed prediction equals the parsed gold; `fallback` decides scalars numerics cannot.
+
+    `cpu_deadline` (a `time.thread_time()` value) bounds the pure-Python comparison: two long symbolic lists are
+    compared pairwise, and the check between comparisons raises `DeadlineExceeded` rather than running on. It is
+    the calling thread's CPU time, not wall-clock, so a verdict does not depend on how many threads share the GIL.
+    """
+    tokens = (_FALLBACK.set(fallback), _DEADLINE.set(cpu_deadline))
     try:
         return _equiv(_prepare(gold), _prepare(pred))
     finally:
-        _FALLBACK.reset(token)
+        _FALLBACK.reset(tokens[0])
+        _DEADLINE.reset(tokens[1])
 
 
 def _prepare(node: tuple) -> tuple:
@@ -84,13 +93,15 @@ def _prepare(node: tuple) -> tuple:
 
 
 def _equiv(gold: tuple, pred: tuple) -> bool:
+    if time.thread_time() > _DEADLINE.get():
+        raise DeadlineExceeded("comparison budget exhausted")
     if gold[0] == "raw" or pred[0] == "raw":
         return gold[0] == pred[0] and gold[1].replace(" ", "") == pred[1].replace(" ", "")
     if gold[0] == "text" or pred[0] == "text":
         return gold[0] == pred[0] and _squash(gold[1]) == _squash(pred[1])
     if gold[0] == "rel" or pred[0] == "rel":
         return _relation_cases(gold, pred)
-    gold, pred = _expand_pm(gold), _expand_pm(pred)
+    gold, pred = _expand_pm(_fold_matrices(gold)), _expand_pm(_fold_matrices(pred))
     collections = ("list", "set", "tuple", "union", "matrix")
     if gold[0] in collections or pred[0] in collections:
         return _collection_equal(gold, pred)
@@ -160,58 +171,24 @@ def _relations_equal(gold: tuple, pred: tuple) -> bool:
         sign = 0 if gops[0] in ("=", "≠") else 1
         gdiff = ("add", (gparts[0], ("neg", gparts[1])))
         pdiff = ("add", (pparts[0], ("neg", pparts[1])))
-        return _proportional(gdiff, pdiff, sign)
+        return proportional(gdiff, pdiff, sign)
     return gops == pops and all(_equiv(g, p) for g, p in zip(gparts, pparts))
-
-
-def _proportional(gold: tuple, pred: tuple, sign: int) -> bool:
-    """True when gold = c * pred for a constant c != 0 (c > 0 when sign == 1), checked at probe points."""
-    symbols = sorted(free_symbols(gold) | free_symbols(pred))
-    ratio = None
-    for env in _probe_envs(symbols):
-        try:
-            g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
-        except PathologicalInput:
-            raise
-        except (ValueError, ZeroDivisionError, TypeError):
-            continue
-        if _near_zero(g) and _near_zero(p):
-            continue
-        if _near_zero(g) or _near_zero(p):
-            return False
-        current = g / p
-        if ratio is None:
-            ratio = current
-        elif abs(current - ratio) > _SYMBOLIC_REL_TOL * max(1, abs(ratio)) * 1e10:
-            return False
-    if ratio is None:
-        return _probe_all_zero(gold, pred, symbols)
-    return sign == 0 or (NUMERIC.im(ratio) == 0 and NUMERIC.re(ratio) > 0)
-
-
-def _probe_all_zero(gold: tuple, pred: tuple, symbols: list[str]) -> bool:
-    """Both sides vanished at every point (identities such as x = x): equal only if they are the same."""
-    return gold == pred
-
-
-def _near_zero(value: object) -> bool:
-    return abs(value) < NUMERIC.mpf(10) ** -30
 
 
 def _inequality_to_set(rel: tuple) -> tuple | None:
     """`a < x ≤ b` -> ("tuple", "(", "]", (a, b)); `x ≠ a` -> union of two rays; None if not one variable."""
     ops, parts = _orient(rel)
     if ops == ("≠",) and parts[0][0] == "sym":
-        left, right = ("tuple", "(", ")", (_NEG_INF, parts[1])), ("tuple", "(", ")", (parts[1], _INF))
+        left, right = ("tuple", "(", ")", (NEG_INF, parts[1])), ("tuple", "(", ")", (parts[1], INF))
         return ("union", (left, right))
     if len(ops) == 2 and set(ops) <= {"<", "≤"} and parts[1][0] in ("sym", "call"):
         return ("tuple", "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]", (parts[0], parts[2]))
     if len(ops) == 1 and ops[0] in ("<", "≤"):
         closed = ops[0] == "≤"
         if parts[0][0] == "sym":
-            return ("tuple", "(", "]" if closed else ")", (_NEG_INF, parts[1]))
+            return ("tuple", "(", "]" if closed else ")", (NEG_INF, parts[1]))
         if parts[1][0] == "sym":
-            return ("tuple", "[" if closed else "(", ")", (parts[0], _INF))
+            return ("tuple", "[" if closed else "(", ")", (parts[0], INF))
     return None
 
 
@@ -231,17 +208,7 @@ def _expand_pm(node: tuple) -> tuple:
 
 
 def _has_pm(node: tuple) -> bool:
-    return node[0] == "pm" or any(_has_pm(child) for child in _child_nodes(node))
-
-
-def _child_nodes(node: tuple) -> list[tuple]:
-    out = []
-    for part in node[1:]:
-        if isinstance(part, tuple) and part and isinstance(part[0], str):
-            out.append(part)
-        elif isinstance(part, tuple):
-            out.extend(p for p in part if isinstance(p, tuple) and p and isinstance(p[0], str))
-    return out
+    return node[0] == "pm" or any(_has_pm(child) for child in child_nodes(node))
 
 
 def _pm_variants(node: tuple, budget: int) -> list[tuple]:
@@ -262,6 +229,36 @@ def _pm_variants(node: tuple, budget: int) -> list[tuple]:
     if node[0] in ("div", "pow"):
         return [(node[0], a, b) for a in _pm_variants(node[1], budget) for b in _pm_variants(node[2], budget)]
     raise PathologicalInput(f"± inside {node[0]}")
+
+
+def _fold_matrices(node: tuple) -> tuple:
+    """`A + B` and `A B` of literal matrices become one matrix whose entries are sum/product nodes."""
+    if node[0] not in ("add", "mul") or not any(child[0] == "matrix" for child in node[1]):
+        return node
+    result = _fold_matrices(node[1][0]) if node[1][0][0] in ("add", "mul") else node[1][0]
+    for child in node[1][1:]:
+        result = _matrix_op(node[0], result, child)
+    return result
+
+
+def _matrix_op(kind: str, left: tuple, right: tuple) -> tuple:
+    if left[0] != "matrix" or right[0] != "matrix":
+        scalar, matrix = (left, right) if right[0] == "matrix" else (right, left)
+        if kind != "mul" or matrix[0] != "matrix":
+            raise NotScalar("matrix plus scalar")
+        return ("matrix", tuple(tuple(("mul", (scalar, cell)) for cell in row) for row in matrix[1]))
+    a, b = left[1], right[1]
+    if kind == "add":
+        if [len(r) for r in a] != [len(r) for r in b]:
+            raise NotScalar("adding matrices of different shapes")
+        return ("matrix", tuple(tuple(("add", (x, y)) for x, y in zip(ra, rb)) for ra, rb in zip(a, b)))
+    if any(len(row) != len(b) for row in a):
+        raise NotScalar("multiplying matrices of incompatible shapes")
+    columns = list(zip(*b))
+    return (
+        "matrix",
+        tuple(tuple(("add", tuple(("mul", (x, y)) for x, y in zip(row, col))) for col in columns) for row in a),
+    )
 
 
 def _is_vector(node: tuple) -> bool:
@@ -313,92 +310,45 @@ def _ordered_equal(gold: tuple, pred: tuple) -> bool:
 
 
 def _unordered_equal(gold: tuple, pred: tuple) -> bool:
-    """Set semantics: every gold element is in the prediction and every predicted element is in the gold."""
+    """Set semantics: every gold element is in the prediction and every predicted element is in the gold.
+
+    Exact values (and 30-digit numeric values of symbol-free elements) are matched through a dictionary first,
+    so long lists of numbers cost O(n); only elements without such a key are compared pairwise.
+    """
     if len(pred) > 2 * len(gold) + 2:
         return False
-    return all(any(_equiv(g, p) for p in pred) for g in gold) and all(any(_equiv(g, p) for g in gold) for p in pred)
+    gold_keys, pred_keys = [_match_key(g) for g in gold], [_match_key(p) for p in pred]
+    gold_set, pred_set = set(gold_keys) - {None}, set(pred_keys) - {None}
+    gold_ok = all(
+        (k is not None and k in pred_set) or any(_equiv(g, p) for p in pred) for g, k in zip(gold, gold_keys)
+    )
+    return gold_ok and all(
+        (k is not None and k in gold_set) or any(_equiv(g, p) for g in gold) for p, k in zip(pred, pred_keys)
+    )
+
+
+def _match_key(node: tuple) -> tuple | None:
+    """A hashable value that equal elements share, or None (decimals, symbols and structures have none)."""
+    if node[0] in ("list", "set", "tuple", "union", "matrix", "rel", "pm", "raw", "text"):
+        return None
+    if decimal_places(node) is not None or _has_pm(node):
+        return None
+    symbols = sorted(free_symbols(node))
+    try:
+        if not symbols:
+            return ("exact", evaluate_exact(node))
+    except NotExact:
+        pass
+    try:
+        values = tuple(NUMERIC.nstr(evaluate_numeric(node, env), 30) for env in probe_envs(symbols))
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+        return None
+    return ("probe", tuple(symbols), values)
 
 
 # --- scalars --------------------------------------------------------------------------------------------------
 def _scalar_equal(gold: tuple, pred: tuple) -> bool:
     golds = [gold, gold[1]] if gold[0] == "pct" else [gold]
     preds = [pred, pred[1]] if pred[0] == "pct" else [pred]
-    return any(_value_equal(g, p) for g in golds for p in preds)
-
-
-def _infinity_sign(node: tuple) -> int:
-    if node == _INF:
-        return 1
-    if node == _NEG_INF:
-        return -1
-    return 0
-
-
-def _value_equal(gold: tuple, pred: tuple) -> bool:
-    if _infinity_sign(gold) or _infinity_sign(pred):
-        return _infinity_sign(gold) == _infinity_sign(pred)
-    gold_places, pred_places = decimal_places(gold), decimal_places(pred)
-    symbols = sorted(free_symbols(gold) | free_symbols(pred))
-    if not symbols:
-        exact = _exact_verdict(gold, pred, gold_places, pred_places)
-        if exact is not None:
-            return exact
-    decided = 0
-    for env in _probe_envs(symbols):
-        try:
-            g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
-        except NotScalar:
-            return False
-        except PathologicalInput:
-            raise
-        except (ValueError, ZeroDivisionError, TypeError, OverflowError):
-            continue
-        if not _close(g, p, gold_places, pred_places, False):
-            return False
-        decided += 1
-    if decided == 0:
-        fallback = _FALLBACK.get()
-        if fallback is None:
-            raise Inconclusive("no probe point could be evaluated")
-        return fallback(gold, pred)
-    return True
-
-
-def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_places: int | None) -> bool | None:
-    """Verdict from exact rational values, or None when either side is irrational."""
-    try:
-        exact_gold, exact_pred = evaluate_exact(gold), evaluate_exact(pred)
-    except NotExact:
-        return None
-    if exact_gold == exact_pred:
-        return True
-    gold_int = exact_gold.denominator == 1 and gold_places is None
-    return _close(to_mpf(exact_gold), to_mpf(exact_pred), gold_places, pred_places, gold_int)
-
-
-def _close(gold: object, pred: object, gold_places: int | None, pred_places: int | None, gold_int: bool) -> bool:
-    diff, magnitude = abs(gold - pred), abs(gold)
-    if diff == 0:
-        return True
-    if gold_places is not None:
-        if pred_places is not None and pred_places < gold_places:
-            return False
-        half_unit = NUMERIC.mpf(10) ** -gold_places / 2
-        return diff <= half_unit * (1 + NUMERIC.mpf("1e-12")) and diff <= _GOLD_DECIMAL_REL_TOL * magnitude
-    if pred_places is not None:
-        if gold_int:
-            return False
-        return diff < NUMERIC.mpf(10) ** -pred_places and diff <= _PRED_DECIMAL_REL_TOL * magnitude * (1 + 1e-9)
-    return diff <= _SYMBOLIC_REL_TOL * max(1, magnitude)
-
-
-def _probe_envs(symbols: list[str]) -> list[dict[str, object]]:
-    """Deterministic pseudo-random points in [0.3, 2.7]: positive, away from 0 and 1, distinct per symbol."""
-    names = [s for s in symbols if not s.startswith("call:")]
-    if not names:
-        return [{}]
-    rng = random.Random(",".join(names))
-    return [
-        {name: to_mpf(Fraction(rng.randint(300, 2700), 1000)) + NUMERIC.mpf(rng.random()) / 7919 for name in names}
-        for _ in range(_PROBE_POINTS)
-    ]
+    fallback = _FALLBACK.get()
+    return any(value_equal(g, p, fallback) for g in golds for p in preds)

@@ -152,12 +152,12 @@ def decimal_places(node: tuple) -> int | None:
     """Largest number of decimals among decimal literals in the node (None when it has none)."""
     if node[0] == "num":
         return node[2]
-    places = [decimal_places(child) for child in _children(node)]
+    places = [decimal_places(child) for child in child_nodes(node)]
     places = [p for p in places if p is not None]
     return max(places) if places else None
 
 
-def _children(node: tuple) -> list[tuple]:
+def child_nodes(node: tuple) -> list[tuple]:
     out = []
     for part in node[1:]:
         if isinstance(part, tuple) and part and isinstance(part[0], str):
@@ -172,7 +172,7 @@ def free_symbols(node: tuple) -> frozenset[str]:
     if node[0] == "sym":
         return frozenset([node[1]])
     found = frozenset(["call:" + node[1]]) if node[0] == "call" else frozenset()
-    for child in _children(node):
+    for child in child_nodes(node):
         found |= free_symbols(child)
     return found
 
@@ -190,8 +190,13 @@ _UNARY = {
 def evaluate_numeric(node: tuple, env: Mapping[str, object]) -> object:
     """40-digit complex value of the node with free symbols bound by `env`; raises ValueError/ZeroDivisionError."""
     kind = node[0]
-    if kind in ("num", "base"):
-        return to_mpf(evaluate_exact(node))
+    if kind == "num":
+        return to_mpf(node[1])
+    if kind == "base":
+        try:
+            return to_mpf(evaluate_exact(node))
+        except NotExact as err:
+            raise NotScalar(str(err)) from err  # 205_5 is no numeral at all
     if kind in ("sym", "const"):
         return _numeric_leaf(node, env)
     if kind == "pct":

@@ -15,7 +15,9 @@ __all__ = ["extract_answer", "extract_gold_answer", "last_number", "looks_like_b
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
 _MAX_BOXES = 32
-_BOX_GAP = re.compile(r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{[^{}\n]{0,30}\}|[\s,;$.~])*$")
+_BOX_GAP = re.compile(
+    r"^(?:\\[()\[\]]|\\q?quad|\\[,;:!]|and|or|\\text\s*\{[^{}\n]{0,30}\}|[a-zA-Z](?:_\{?\w+\}?)?\s*=|[\s,;$.~])*$"
+)  # what may separate boxes that together form one answer: "x = \boxed{2} or x = \boxed{3}"
 _GOLD_BOX_GAP = re.compile(
     r"^(?=[^\n]{0,30}$)[^\w\n]*(?:\w+[^\w\n]*){0,3}$"
 )  # a reference solution's "\boxed{1} papers and \boxed{2} bins"
@@ -35,6 +37,15 @@ _DOUBLED_COMMAND = re.compile(
     r"\\\\(?=(?:boxed|fbox|frac|dfrac|tfrac|left|right|sqrt|pi|text|cdot|times|infty|leq?|geq?|neq?|begin|end|pm)"
     r"(?![a-zA-Z]))"
 )
+_CONCLUSION = re.compile(
+    r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?(?<![\w.])"
+    r"(-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
+)
+_PROSE_TAIL = re.compile(
+    r"\s+(?:because|since|as|which|when|where|if|given|so that|so|for|in order)\b|,\s+(?!and\b|or\b)(?=[a-zA-Z]{3,})"
+)
+_MATHY = re.compile(r"[\d\\$^=()]|^\s*[A-E]\s*$")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}(?:\{[^{}]*\})?")
 _WORDS = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 
 
@@ -102,8 +113,11 @@ def _after_phrase(text: str) -> str | None:
     rest = text[matches[-1].end() :].lstrip(" :*")
     line_end = _SENTENCE_END.search(rest)
     sentence = rest[: line_end.start()] if line_end else rest
-    spans = [s for s in _MATH_SPAN.finditer(rest[:400]) if s.start() <= len(sentence)]
     outside = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    tail = _PROSE_TAIL.search(outside)
+    if tail:  # "The answer is 5 because it is the smallest": drop the justification
+        sentence, outside = sentence[: tail.start()], outside[: tail.start()]
+    spans = [s for s in _MATH_SPAN.finditer(rest[:400]) if s.start() <= len(sentence)]
     verbs = list(re.finditer(r"\b(?:is|are|be|was|equals)\b", outside))
     if verbs:  # "The volume of $ABCD$ is 120": the answer follows the verb
         start = verbs[-1].end()
@@ -111,7 +125,7 @@ def _after_phrase(text: str) -> str | None:
         sentence = sentence[start:]
     if spans:
         return ", ".join(_span_text(s) for s in spans)
-    return sentence.strip().rstrip(".").strip() or None
+    return sentence.strip(" *").rstrip(".").strip(" *") or None
 
 
 def _span_text(match: re.Match) -> str:
@@ -129,10 +143,10 @@ def last_number(text: str) -> str | None:
     return numbers[-1].replace(" ", "") if numbers else None
 
 
-def looks_like_bare_answer(text: str) -> bool:
-    """A short single-line string with at most two plain words is an answer, not a completion."""
-    text = text.strip()
-    return bool(text) and len(text) <= 120 and "\n" not in text and len(_WORDS.findall(text)) <= 2
+def looks_like_bare_answer(text: str, max_words: int = 2) -> bool:
+    """Text with at most `max_words` plain words (LaTeX commands aside) is an answer, not a completion."""
+    text = _ENVIRONMENT.sub(" ", text.strip()[:MAX_SCAN_CHARS])
+    return bool(text.strip()) and len(_WORDS.findall(text)) <= max_words
 
 
 def extract_gold_answer(solution: str) -> str | None:
@@ -157,10 +171,21 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
     if boxes and phrases and phrases[-1].start() > boxes[-1][1]:
         answer = _after_phrase(text)  # "\\boxed{255} ... The final answer is $10,455$": the later one wins
-        if answer:
+        if answer and _MATHY.search(answer):  # but not "\\boxed{5} ... I hope the answer is correct."
             return answer
-    for finder in (_last_box_group, _after_phrase, _last_math_span):
+    for finder in (_last_box_group, _after_phrase, _conclusion_number, _last_math_span):
         answer = finder(text)
         if answer and answer.strip():
             return answer.strip()
     return last_number(text) if number_fallback else None
+
+
+def _conclusion_number(text: str) -> str | None:
+    """ "Therefore, there are 12 sequences." after the last math span: the concluding sentence's number."""
+    conclusions = list(_CONCLUSION.finditer(text))
+    if not conclusions:
+        return None
+    spans = list(_MATH_SPAN.finditer(text))
+    if spans and spans[-1].end() > conclusions[-1].start(1):
+        return None
+    return conclusions[-1].group(1)

@@ -55,6 +55,11 @@ _PLAIN_UNIT = re.compile(
     + r")\b)*"
 )
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\^\s*\{\s*o\s*\}|\\circ|°|\\degree|\^\s*\{\s*\}")
+_TRIG_DEGREES = re.compile(r"(\\(?:sin|cos|tan|sec|csc|cot)\s*\(?\s*)(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°)")
+# \overline{AB} (a segment), \vec{v}, \angle ABC, \triangle ABC: the name is what is compared
+_DECORATED_NAME = re.compile(
+    r"\\(?:overline|vec|hat|bar|widehat|overrightarrow|overleftrightarrow)\s*\{([A-Za-z ]+)\}|\\(?:angle|triangle|measuredangle)(?![a-zA-Z])"
+)
 _PERCENT_WORDS = re.compile(r"\s*\b(?:percent(?:age)?|pct)\b")
 _CONNECTIVES = re.compile(r"\\text\s*\{\s*(?:and|or|,)\s*\}|\s+(?:and|or)\s+|\bor\b(?=\s*[(\[{$\\\d-])")
 _THOUSANDS = re.compile(r"(?<![\d.,(\[])(\d{1,3}(?:,\d{3})+)(?![\d,)\]]|\.\d*,)")
@@ -72,6 +77,8 @@ _ENV_NOISE = re.compile(r"\\(?:begin|end)\s*\{(?:align|aligned|equation|gather|s
 
 _LITERAL_REPLACEMENTS = (
     ("\\dfrac", "\\frac"),
+    ("\\dbinom", "\\binom"),
+    ("\\tbinom", "\\binom"),
     ("\\tfrac", "\\frac"),
     ("\\cfrac", "\\frac"),
     ("\\lbrace", "\\{"),
@@ -193,7 +200,9 @@ def normalize_answer(answer: str, collapse_thousands: bool = True) -> str:
     text = _matrix_separators(text)
     text = _DROP_COMMANDS.sub(" ", text)
     text = text.replace("\\left.", "").replace("\\right.", "")
+    text = _TRIG_DEGREES.sub(r"\1(\2\\pi/180)", text)  # sin 30° is sin(pi/6); elsewhere degrees are dropped
     text = _DEGREES.sub(" ", text)
+    text = _DECORATED_NAME.sub(r" \1 ", text)
     text = _PERCENT_WORDS.sub("%", text)
     text = _unwrap_text(text)
     text = _SPACING.sub(" ", text)

@@ -23,6 +23,45 @@ __all__ = ["ParseError", "parse_answer", "KNOWN_FUNCTIONS"]
 
 MAX_NESTING = 40  # deeper nesting is degenerate output, not an answer
 _ONE_LETTER_FUNCS = frozenset("fgh")
+_UNKNOWN_COMMAND_OK = frozenset(["ell", "hbar", "aleph", "partial", "nabla"])
+# Commands with arguments or structure the grammar does not model: treating them as symbols would be wrong.
+_STRUCTURE_COMMANDS = frozenset(
+    [
+        "sum",
+        "prod",
+        "int",
+        "iint",
+        "oint",
+        "lim",
+        "limsup",
+        "liminf",
+        "frac",
+        "sqrt",
+        "binom",
+        "begin",
+        "end",
+        "left",
+        "right",
+        "mathbb",
+        "mathcal",
+        "overline",
+        "underline",
+        "overbrace",
+        "underbrace",
+        "stackrel",
+        "overset",
+        "underset",
+        "substack",
+        "cases",
+        "text",
+        "mbox",
+        "ldots",
+        "cdots",
+        "dots",
+        "vdots",
+        "ddots",
+    ]
+)
 _NON_ATOM_COMMANDS = frozenset(["\\cup", "\\pm", "\\mp", "\\cdot", "\\times", "\\div", "\\}", "\\|"])
 
 
@@ -59,10 +98,12 @@ class _Parser:
     # --- lists, unions, relations --------------------------------------------------------------------------
     def parse_items(self, stops: frozenset[str]) -> list:
         items = [self.parse_union()]
+        self.separators: list[str] = []
         while self.peek()[1] in (",", ";") and self.peek()[0] == "op":
-            self.take()
+            separator = self.take()[1]
             if self.peek()[1] in stops or self.peek()[0] == "eof":
                 break  # trailing separator
+            self.separators.append(separator)
             items.append(self.parse_union())
         return items
 
@@ -252,9 +293,11 @@ class _Parser:
             return self._bracket("|")
         if word in KNOWN_FUNCTIONS:
             return self._function(word)
-        if word in GREEK:
+        if word in GREEK or word in _UNKNOWN_COMMAND_OK:
             return self._symbol(word)
-        raise ParseError(f"unsupported command {name!r}")
+        if word in _STRUCTURE_COMMANDS:
+            raise ParseError(f"unsupported command {name!r}")
+        return ("sym", word)  # an unknown command names something (\\ell, \\hbar): compare it as a symbol
 
     def _function(self, name: str) -> tuple:
         power = None
@@ -368,4 +411,20 @@ def parse_answer(text: str) -> tuple:
     items = parser.parse_items(frozenset())
     if parser.peek()[0] != "eof":
         raise ParseError(f"unexpected {parser.peek()[1]!r} after the answer")
+    if {",", ";"} <= set(parser.separators):
+        return _semicolon_groups(items, parser.separators)
     return items[0] if len(items) == 1 else ("list", tuple(items))
+
+
+def _semicolon_groups(items: list, separators: list[str]) -> tuple:
+    """`p=5, q=2; p=7, q=2` is two solutions: a list of the tuples (5, 2) and (7, 2)."""
+    groups: list[list] = [[items[0]]]
+    for separator, item in zip(separators, items[1:]):
+        if separator == ";":
+            groups.append([])
+        groups[-1].append(item)
+    tuples = []
+    for group in groups:
+        values = [i[2][1] if i[0] == "rel" and i[1] == ("=",) else i for i in group]
+        tuples.append(values[0] if len(values) == 1 else ("tuple", "(", ")", tuple(values)))
+    return ("list", tuple(tuples))

@@ -73,23 +73,31 @@ class SympyWorker:
         `timeout_s`; a child still importing sympy is left to finish starting for the next call.
         """
         deadline = time.monotonic() + timeout_s
-        with self._lock:
+        # Waiting for another thread's comparison counts against this call's budget too.
+        if not self._lock.acquire(timeout=max(0.0, timeout_s)):
+            return None
+        try:
             if not self._ready_within(deadline):
                 return None
-            assert self._conn is not None
-            try:
-                self._conn.send(("equal", gold, pred))
-                if self._conn.poll(max(0.0, deadline - time.monotonic())):
-                    status, value = self._conn.recv()
-                    if status == "error":
-                        logger.debug("sympy worker could not compare: %s", value)
-                        return False
-                    return bool(value)
-            except (EOFError, BrokenPipeError, ConnectionResetError) as err:
-                self._kill()
-                raise RuntimeError("sympy worker died while comparing; it will be restarted") from err
+            return self._ask(gold, pred, deadline)
+        finally:
+            self._lock.release()
+
+    def _ask(self, gold: tuple, pred: tuple, deadline: float) -> bool | None:
+        assert self._conn is not None
+        try:
+            self._conn.send(("equal", gold, pred))
+            if self._conn.poll(max(0.0, deadline - time.monotonic())):
+                status, value = self._conn.recv()
+                if status == "error":
+                    logger.debug("sympy worker could not compare: %s", value)
+                    return False
+                return bool(value)
+        except (EOFError, BrokenPipeError, ConnectionResetError) as err:
             self._kill()
-            return None
+            raise RuntimeError("sympy worker died while comparing; it will be restarted") from err
+        self._kill()
+        return None
 
     def _kill(self) -> None:
         if self._process is not None:

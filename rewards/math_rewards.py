@@ -14,8 +14,11 @@ Pipeline: extract -> normalise (`_math_normalize`) -> parse into a tuple AST wit
 exact rationals, then 40-digit numerics at pseudo-random points. Only when no point can be evaluated does the
 comparison go to sympy, in a child process with a wall-clock budget (`_math_sympy_worker`, no signals).
 
-Budget verdict: a *prediction* that exhausts the per-call budget (`timeout_s`, default 1 s) scores 0.0 (False)
-and is counted in `budget_exhaustions()` and logged; it never hangs the caller. Pathological inputs (power towers,
+Budget verdict: a *prediction* that exhausts the per-call budget (`timeout_s`, default 0.5 s) scores 0.0 (False)
+and is counted in `budget_exhaustions()` and logged; it never hangs the caller. The budget is wall-clock for the
+sympy child (which is killed) and the calling thread's CPU time for the pure-Python comparison (checked between
+element comparisons), so verdicts do not change when 8 threads share the GIL. Call `warmup()` at start-up: the
+sympy child's start (about 1 s) otherwise counts against the first case that needs it. Pathological inputs (power towers,
 huge factorials, 400+-digit literals, answers over 1000 characters, nesting deeper than 40) are rejected by static
 guards before any evaluation: in a prediction they score 0.0, in a gold they make the gold unusable (None).
 """
@@ -29,7 +32,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from rewards._math_equiv import equivalent
+from rewards._math_equiv import DeadlineExceeded, equivalent
 from rewards._math_extract import extract_answer, extract_gold_answer, last_number, looks_like_bare_answer
 from rewards._math_normalize import PathologicalInput, normalize_answer, strip_math_delimiters
 from rewards._math_parse import ParseError, parse_answer
@@ -39,11 +42,11 @@ __all__ = ["budget_exhaustions", "extract_answer", "math_reward", "math_rewards_
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_S = 1.0
+DEFAULT_TIMEOUT_S = 0.5
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
 _DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|[1-9]\d*,(?:\d{1,2}|\d{4,}))")
 _CHOICE_LABEL = re.compile(
-    r"^\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
+    r"^\s*\$?\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
 )
 _exhausted_lock = threading.Lock()
 _exhausted_count = 0
@@ -72,7 +75,8 @@ def warmup() -> None:
 
 
 def _gold_answer(gold: str) -> str | None:
-    if "\\boxed" in gold or "\\fbox" in gold or not looks_like_bare_answer(strip_math_delimiters(gold)):
+    """A bare gold (even a long matrix) is used as written; a worked solution gives its boxed answer."""
+    if "\\boxed" in gold or "\\fbox" in gold or not looks_like_bare_answer(strip_math_delimiters(gold), 4):
         return extract_gold_answer(gold)
     return gold
 
@@ -112,13 +116,20 @@ def _decimal_comma_reading(answer: str) -> list[tuple]:
     return []
 
 
-def _compare(gold_nodes: list[tuple], answer: str, deadline: float) -> bool:
-    letter = _choice_letter(gold_nodes[0])
+def _label_letter(match: re.Match | None) -> str | None:
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _compare(gold_nodes: list[tuple], answer: str, deadlines: tuple[float, float], gold_letter: str | None) -> bool:
+    letter = gold_letter or _choice_letter(gold_nodes[0])
     if letter is not None:
         text = normalize_answer(answer).lstrip("( ")
         if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()):
             return True
-    else:
+    pred_letter = _label_letter(_CHOICE_LABEL.match(answer))
+    if gold_letter and pred_letter and pred_letter != gold_letter:
+        return False  # "(D) 16" for "(B) 16": the chosen option is wrong whatever its text says
+    if letter is None or gold_letter:
         answer = _CHOICE_LABEL.sub("", answer, count=1) or answer  # "\\textbf{(C)}\\ 42" answers 42
     pred_node = _parse(answer)
     if pred_node[0] == "raw" and gold_nodes[0][0] != "raw":
@@ -127,8 +138,9 @@ def _compare(gold_nodes: list[tuple], answer: str, deadline: float) -> bool:
     readings = [pred_node] + _decimal_comma_reading(answer)
     if gold_nodes[0][0] in ("list", "set", "tuple") and pred_node[0] not in ("list", "set", "tuple"):
         readings.append(_parse(answer, collapse_thousands=False))  # "100,200" may be a list, not 100200
-    fallback = _fallback(deadline)
-    return any(equivalent(gold, reading, fallback) for gold in gold_nodes for reading in readings)
+    wall_deadline, cpu_deadline = deadlines
+    fallback = _fallback(wall_deadline)
+    return any(equivalent(gold, reading, fallback, cpu_deadline) for gold in gold_nodes for reading in readings)
 
 
 def _fallback(deadline: float):  # noqa: ANN202 - returns a SymbolicFallback closure
@@ -143,9 +155,14 @@ def _fallback(deadline: float):  # noqa: ANN202 - returns a SymbolicFallback clo
 
 def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     """True/False verdict, or None when the gold answer is unusable."""
-    deadline = time.monotonic() + timeout_s
+    # Wall-clock for the sympy child; the calling thread's CPU time for our own pure-Python work, so that 8
+    # threads sharing the GIL reach the same verdicts as one.
+    deadlines = (time.monotonic() + timeout_s, time.thread_time() + timeout_s)
     try:
         gold_answer = _gold_answer(gold)
+        gold_letter = _label_letter(_CHOICE_LABEL.match(gold_answer or ""))
+        if gold_letter:  # AMC-style gold "\\textbf{(B) }42": the letter or the value both answer it
+            gold_answer = _CHOICE_LABEL.sub("", gold_answer, count=1)
         gold_nodes = [_parse(gold_answer)] + _decimal_comma_reading(gold_answer) if gold_answer else None
     except (ParseError, PathologicalInput) as err:
         logger.debug("unusable gold %r: %s", gold[:200], err)
@@ -156,11 +173,11 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     if answer is None:
         return False
     try:
-        return _compare(gold_nodes, answer, deadline)
+        return _compare(gold_nodes, answer, deadlines, gold_letter)
     except (ParseError, PathologicalInput, RecursionError) as err:
         logger.debug("prediction answer %r rejected: %s", answer[:200], err)
         return False
-    except _BudgetExhausted:
+    except (_BudgetExhausted, DeadlineExceeded):
         _count_exhaustion(gold, prediction)
         return False
 

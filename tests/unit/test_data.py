@@ -25,6 +25,11 @@ def test_sft_schemas(row, prompt, completion):
     assert out["completion"] == [{"role": "assistant", "content": completion}]
 
 
+def test_code_task_rows_answer_with_a_fenced_block():
+    out = sft_example({"prompt": "add two ints", "solution": "def add(a, b):\n    return a + b\n", "language": "python"})
+    assert out["completion"][0]["content"] == "```python\ndef add(a, b):\n    return a + b\n```"
+
+
 def test_sft_row_without_known_schema_names_columns_present():
     with pytest.raises(DataError) as err:
         sft_example({"text": "hello", "label": 1}, "data.jsonl row 7")

@@ -63,6 +63,14 @@ EXTRACTION_CASES = [
     ("\\boxed{255} earlier. Final Answer: The final answer is $10,455$.", "10,455"),  # later phrase wins
     ("So, \\boxed{004", "004"),  # truncated box
     ("\\\\boxed{\\\\frac{1}{2}}", "\\frac{1}{2}"),  # doubled backslashes from an escaped prompt
+    ("Using $d = \\frac{90}{n}$ for each divisor. Therefore, there are 12 sequences.", "12"),  # concluding number
+    ("$$x \\geq 2.$$ Therefore, the error increases by 100%.", "100%"),  # conclusion after display math
+    ("So the total is 12 apples. Then we add $3$.", "3"),  # a later math span beats an earlier conclusion
+    ("\\boxed{5}. I hope the answer is correct.", "5"),  # a wordy phrase after the box does not replace it
+    ("The answer is 5 because it is the smallest.", "5"),  # justification after the answer is dropped
+    ("The answer is: **42**", "42"),  # markdown bold
+    ("So the answer is 1, 2, and 3.", "1, 2, and 3"),  # a list is not cut at its commas
+    ("The answer is $x = 4$, which satisfies both.", "x = 4"),  # math span before the justification
 ]
 
 

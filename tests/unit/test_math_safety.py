@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.math_cases import BARE_CASES
+from bench.math_cases import BARE_CASES, guard_cases, load_cases
 from rewards import math_rewards
 from rewards._math_sympy_worker import SympyWorker
 from rewards.math_rewards import budget_exhaustions, math_reward, math_rewards_batch, verify
@@ -96,10 +96,11 @@ def test_no_signal_handler_is_installed_or_replaced() -> None:
 
 
 def test_eight_threads_give_the_sequential_verdicts() -> None:
-    rows = BARE_CASES[::3]
-    sequential = [verify(gold, pred) for _, gold, pred, _ in rows]
+    """Slow pathological rows hold the GIL for long stretches; the other threads' verdicts must not change."""
+    rows = load_cases()[::3] + guard_cases()
+    sequential = [verify(case.gold, case.prediction) for case in rows]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        threaded = list(pool.map(lambda row: verify(row[1], row[2]), rows))
+        threaded = list(pool.map(lambda case: verify(case.gold, case.prediction), rows))
     assert threaded == sequential
 
 
@@ -145,3 +146,12 @@ def test_fork_and_spawn_children_can_verify(method: str) -> None:
     assert queue.get(timeout=60) == (True, False)
     child.join(timeout=30)
     assert child.exitcode == 0
+
+
+def test_pure_python_comparison_respects_the_deadline() -> None:
+    gold = ",".join(f"x^{{{i}}}" for i in range(60))
+    pred = ",".join(f"x^{{{i}}}" for i in reversed(range(60)))
+    assert verify(gold, pred) is True  # a long symbolic list, matched through probe-value keys
+    before = budget_exhaustions()
+    assert verify(gold, pred, timeout_s=0.0) is False
+    assert budget_exhaustions() == before + 1
