@@ -12,8 +12,8 @@ logging path, averaged over `logging_steps` like TRL's metrics:
 * `reward_model/score_mean`, `reward_model/exec_gap`: mean RM score, and mean(sigmoid(score) - passed) over the
   completions both judged. For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
   calibration error; a gap that grows during RL is the reward-hacking signal of RECIPE §5.3.
-* `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`: from `record_sandbox_call`,
-  which code rewards call once per sandbox execution (this process only).
+* `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`: from
+  `alignment.sandbox_stats.record_sandbox_call`, which the code reward calls once per sandbox execution.
 * Every `completions_table_every_n_steps` steps, the completions table (`alignment.tracking`).
 
 At construction every rank logs where the policy, the reference model and any model-based reward live
@@ -26,60 +26,15 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from contextlib import contextmanager
 
 import torch
 
+from alignment.sandbox_stats import SANDBOX_STATS, sandbox_metrics
 from alignment.tracking import RecordArguments, write_completions_table
 
 logger = logging.getLogger(__name__)
-
-
-class SandboxStats:
-    """Thread-safe collector of sandbox call latencies (reward functions may run in worker threads)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._latencies_s: list[float] = []
-
-    def record(self, duration_s: float) -> None:
-        with self._lock:
-            self._latencies_s.append(duration_s)
-
-    def drain(self) -> list[float]:
-        with self._lock:
-            latencies, self._latencies_s = self._latencies_s, []
-        return latencies
-
-
-SANDBOX_STATS = SandboxStats()
-
-
-def record_sandbox_call(duration_s: float) -> None:
-    """Called by code rewards once per sandbox execution, with its wall-clock duration."""
-    SANDBOX_STATS.record(duration_s)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile (numpy's default method), q in [0, 100]."""
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def sandbox_metrics(latencies_s: list[float], wall_s: float) -> dict[str, float]:
-    if not latencies_s:
-        return {}
-    return {
-        "sandbox/calls": float(len(latencies_s)),
-        "sandbox/throughput_per_s": len(latencies_s) / wall_s if wall_s > 0 else float("nan"),
-        "sandbox/latency_p50_s": percentile(latencies_s, 50),
-        "sandbox/latency_p90_s": percentile(latencies_s, 90),
-        "sandbox/latency_p99_s": percentile(latencies_s, 99),
-    }
 
 
 def reward_metrics(

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from alignment.telemetry import record_sandbox_call
+from alignment.sandbox_stats import record_sandbox_call
 from tests.integration.wandb_records import history_rows, read_records
 
 pytestmark = pytest.mark.integration

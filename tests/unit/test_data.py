@@ -26,7 +26,9 @@ def test_sft_schemas(row, prompt, completion):
 
 
 def test_code_task_rows_answer_with_a_fenced_block():
-    out = sft_example({"prompt": "add two ints", "solution": "def add(a, b):\n    return a + b\n", "language": "python"})
+    out = sft_example(
+        {"prompt": "add two ints", "solution": "def add(a, b):\n    return a + b\n", "language": "python"}
+    )
     assert out["completion"][0]["content"] == "```python\ndef add(a, b):\n    return a + b\n```"
 
 

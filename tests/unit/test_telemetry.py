@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from alignment.telemetry import SandboxStats, percentile, reward_metrics, sandbox_metrics
+from alignment.sandbox_stats import SandboxStats, percentile, sandbox_metrics
+from alignment.telemetry import reward_metrics
 
 NAN = float("nan")
 
