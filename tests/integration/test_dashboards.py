@@ -2,7 +2,7 @@
 
 Sandbox metrics come from an execution reward that runs a program per completion.
 
-The stage's `code` reward records each sandbox execution with `alignment.telemetry.record_sandbox_call`; here a small
+The stage's `code` reward records each sandbox execution with `alignment.sandbox_stats.record_sandbox_call`; here a small
 execution reward does the same with a *trusted* program (it reads the completion as data on stdin and never runs
 it), so the path from reward to wandb is exercised on any machine, without a sandbox backend.
 """
@@ -16,7 +16,7 @@ import time
 import pytest
 
 from alignment.sandbox_stats import record_sandbox_call
-from tests.integration.wandb_records import history_rows, read_records
+from tests.integration.wandb_records import history_rows, read_finished_records
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,7 @@ def test_sandbox_metrics_and_pass_rate_in_wandb_history(tiny_base_model, tmp_pat
     wandb.finish()
 
     [run_dir] = (tmp_path / "wandb").glob("offline-run-*")
-    rows = [row for row in history_rows(read_records(run_dir)) if "train/sandbox/calls" in row]
+    rows = [row for row in history_rows(read_finished_records(run_dir)) if "train/sandbox/calls" in row]
     assert [row["train/global_step"] for row in rows] == [1, 2]
     for row in rows:
         assert row["train/sandbox/calls"] == 4  # one execution per completion: 1 prompt x 4 generations

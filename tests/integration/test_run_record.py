@@ -21,7 +21,7 @@ import pytest
 from safetensors.torch import load_file
 
 from tests.integration.run_helpers import ROOT, build_policy_and_reward_model, grpo_args, run_stage, stage_env, tail
-from tests.integration.wandb_records import history_rows, read_records, run_config, run_info
+from tests.integration.wandb_records import history_rows, read_finished_records, run_config, run_info
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -141,7 +141,7 @@ EXPECTED_METRICS = [
 
 def test_wandb_offline_run_holds_every_metric_table_and_the_manifest(reference_run):
     [run_dir] = (reference_run / "wandb").glob("offline-run-*")
-    records = read_records(run_dir)
+    records = read_finished_records(run_dir)
     history = history_rows(records)
 
     logged = {key for row in history for key in row}

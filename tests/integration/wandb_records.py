@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,17 @@ def _payloads(data: bytes):
             yield pending + chunk
         elif kind == 0 and length == 0:  # trailing zero padding
             return
+
+
+def read_finished_records(run_dir: Path, timeout_s: float = 60.0) -> list[wandb_internal_pb2.Record]:
+    """The records once the run's `exit` record is on disk: wandb's writer process may still be flushing after
+    `wandb.finish()` returns (or after the training process exited)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        records = read_records(run_dir)
+        if any(r.WhichOneof("record_type") == "exit" for r in records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.2)
 
 
 def read_records(run_dir: Path) -> list[wandb_internal_pb2.Record]:
