@@ -34,6 +34,7 @@ class ParsedRecipe:
     configs: tuple[Any, ...]
     explicit: dict[str, Any] = field(default_factory=dict)  # YAML values, then CLI overrides, in that order
     config_path: str | None = None
+    parsed: dict[str, Any] = field(default_factory=dict)  # resolved() right after parsing, before a stage edits it
 
     def resolved(self) -> dict[str, Any]:
         """Every field of every dataclass, as plain data (for manifests and wandb's run config)."""
@@ -150,21 +151,26 @@ def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
         raise ConfigError(f"invalid recipe {path or '(command line)'}: {exc}") from exc
     explicit = {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}
     explicit.update(_cli_overrides(rest, configs))
-    return ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
+    recipe = ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
+    recipe.parsed = recipe.resolved()
+    return recipe
 
 
 def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_args: Sequence[str]) -> list[str]:
-    """Without CUDA, default to fp32 so GPU recipes (which leave `bf16` to TRL's default: on) parse and run on a CPU.
+    """Without CUDA, default to fp32 so GPU recipes (which leave `bf16` to TRL's default: on) parse and run on a CPU,
+    and to `use_cpu: true`: with it unset, transformers 5.23 reports a world size of 1 under a CPU DeepSpeed launch
+    (`accelerate launch --config_file configs/accelerate/cpu_zero3.yaml`) and DeepSpeed's batch-size check fails.
 
     A recipe that sets `bf16: true` explicitly still fails on a CPU, loudly, as it should.
     """
     import torch
 
-    if torch.cuda.is_available() or "bf16" not in valid_keys(dataclass_types):
+    if torch.cuda.is_available():
         return []
-    if "bf16" in file_values or "bf16" in _cli_keys(cli_args):
-        return []
-    return ["--bf16", "false"]
+    given = set(file_values) | set(_cli_keys(cli_args))
+    defaults = {"bf16": "false", "use_cpu": "true"}
+    known = valid_keys(dataclass_types)
+    return [arg for key, value in defaults.items() if key in known and key not in given for arg in (f"--{key}", value)]
 
 
 def _cli_overrides(cli_args: Sequence[str], configs: Sequence[Any]) -> dict[str, Any]:

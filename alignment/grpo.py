@@ -87,22 +87,27 @@ def warn_if_not_faithful(training_args) -> None:
 
 
 def main(argv: list[str] | None = None) -> str:
-    from trl import GRPOConfig, GRPOTrainer, ModelConfig
+    from trl import GRPOConfig, ModelConfig
 
+    from alignment.generation import resolve_vllm
     from alignment.models import dtype_name, load_tokenizer, resolve_model_path
+    from alignment.record import start_run
+    from alignment.tracking import RecordArguments
+    from alignment.trainers import CodealignGRPOTrainer
     from data.loading import add_instruction, grpo_example, map_rows, mix_sources
     from rewards.registry import build_reward_functions
 
     # ---- parse -------------------------------------------------------------------------------------------------
     try:
-        recipe = parse_recipe((GRPOArguments, ModelConfig, GRPOConfig), argv)
+        recipe = parse_recipe((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None
-    args, model_args, training_args = recipe.configs
+    args, model_args, training_args, record_args = recipe.configs
     setup_logging()
     if not model_args.model_name_or_path:
         raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
     warn_if_not_faithful(training_args)
+    resolve_vllm(training_args)  # no CUDA or no vllm: HF generate, with a warning
 
     # ---- data --------------------------------------------------------------------------------------------------
     mixture = mix_sources(
@@ -136,14 +141,24 @@ def main(argv: list[str] | None = None) -> str:
         )
 
     # ---- train -------------------------------------------------------------------------------------------------
-    trainer = GRPOTrainer(
+    run = start_run(
+        recipe,
+        training_args,
+        record_args,
+        data_paths=args.datasets,
+        checkpoint_paths=[model_path, args.reward_model_path],
+        uses_sandbox="code" in args.reward_funcs,
+    )
+    trainer = CodealignGRPOTrainer(
         model=model_path,
         reward_funcs=reward_funcs,
         args=training_args,
         train_dataset=train_dataset,
         processing_class=tokenizer,
+        callbacks=run.callbacks,
+        record=record_args,
     )
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    trainer.train(resume_from_checkpoint=run.resume_from)
 
     # ---- save --------------------------------------------------------------------------------------------------
     trainer.save_model(training_args.output_dir)

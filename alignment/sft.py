@@ -63,18 +63,21 @@ def apply_token_budget(args: SFTArguments, training_args) -> None:
 
 def main(argv: list[str] | None = None) -> str:
     from transformers import AutoModelForCausalLM
-    from trl import ModelConfig, SFTConfig, SFTTrainer
+    from trl import ModelConfig, SFTConfig
 
     from alignment.models import default_dtype, load_tokenizer, resolve_model_path
+    from alignment.record import start_run
     from alignment.templates import ensure_embeddings_fit
+    from alignment.tracking import RecordArguments
+    from alignment.trainers import CodealignSFTTrainer
     from data.loading import map_rows, mix_sources, sft_example
 
     # ---- parse -------------------------------------------------------------------------------------------------
     try:
-        recipe = parse_recipe((SFTArguments, ModelConfig, SFTConfig), argv)
+        recipe = parse_recipe((SFTArguments, ModelConfig, SFTConfig, RecordArguments), argv)
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None
-    args, model_args, training_args = recipe.configs
+    args, model_args, training_args, record_args = recipe.configs
     setup_logging()
     if not model_args.model_name_or_path:
         raise SystemExit(
@@ -101,8 +104,15 @@ def main(argv: list[str] | None = None) -> str:
     apply_token_budget(args, training_args)
 
     # ---- train -------------------------------------------------------------------------------------------------
-    trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_dataset, processing_class=tokenizer)
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    run = start_run(recipe, training_args, record_args, data_paths=args.datasets, checkpoint_paths=[model_path])
+    trainer = CodealignSFTTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_dataset,
+        processing_class=tokenizer,
+        callbacks=run.callbacks,
+    )
+    trainer.train(resume_from_checkpoint=run.resume_from)
 
     # ---- save --------------------------------------------------------------------------------------------------
     trainer.save_model(training_args.output_dir)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from alignment.sandbox_stats import record_sandbox_call
 from sandbox.api import get_backend, run, run_many
 from sandbox.base import Backend, ExecResult, Limits, SandboxError, Status
 from sandbox.tasks import LANGUAGE_ALIASES, CodeTask, TaskError, normalize_language, parse_tests
@@ -87,7 +88,9 @@ def code_reward(
     code = extract_code(completion, language)
     if code is None:
         return 0.0
-    return _score(run(replace(task, solution=code), backend or default_backend(), limits))
+    result = run(replace(task, solution=code), backend or default_backend(), limits)
+    record_sandbox_call(result.duration_s)
+    return _score(result)
 
 
 def code_rewards_batch(
@@ -117,5 +120,6 @@ def code_rewards_batch(
         to_run.append((i, replace(task, solution=code)))
     results = run_many([t for _, t in to_run], backend or default_backend(), jobs=jobs, limits=limits)
     for (i, _), result in zip(to_run, results):
+        record_sandbox_call(result.duration_s)  # throughput and latency percentiles in the GRPO telemetry
         rewards[i] = _score(result)
     return rewards

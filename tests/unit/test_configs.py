@@ -9,11 +9,12 @@ from trl import GRPOConfig, ModelConfig, SFTConfig
 from alignment.configs import ConfigError, parse_recipe
 from alignment.grpo import GRPOArguments
 from alignment.sft import SFTArguments
+from alignment.tracking import RecordArguments
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = {
-    "sft": (SFTArguments, ModelConfig, SFTConfig),
-    "grpo": (GRPOArguments, ModelConfig, GRPOConfig),
+    "sft": (SFTArguments, ModelConfig, SFTConfig, RecordArguments),
+    "grpo": (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments),
 }
 RECIPES = sorted((ROOT / "configs").glob("*/*.yaml"))
 
@@ -46,7 +47,7 @@ def test_faithful_grpo_recipe_sets_the_deepseekmath_objective(tmp_path):
         STAGES["grpo"],
         ["--config", str(ROOT / "configs/grpo/deepseek_coder_v2_lite.yaml"), "--output_dir", str(tmp_path)],
     )
-    _, _, grpo = recipe.configs
+    _, _, grpo, _ = recipe.configs
     assert grpo.loss_type == "grpo" and grpo.beta == 0.04 and grpo.use_bias_correction_kl is False
     assert grpo.scale_rewards == "group" and grpo.num_generations == 64 and grpo.max_completion_length == 1024
     assert grpo.learning_rate == 1e-6 and grpo.num_iterations == 1
@@ -57,7 +58,7 @@ def test_sft_recipe_carries_paper_schedule(tmp_path):
         STAGES["sft"],
         ["--config", str(ROOT / "configs/sft/deepseek_coder_v2_lite.yaml"), "--output_dir", str(tmp_path)],
     )
-    ours, _, sft = recipe.configs
+    ours, _, sft, _ = recipe.configs
     assert sft.lr_scheduler_type == "cosine" and sft.warmup_steps == 100 and sft.learning_rate == 5e-6
     assert ours.tokens_per_batch == 1_000_000 and ours.total_tokens == 1_000_000_000
 

@@ -1,0 +1,156 @@
+"""Where completions come from: vLLM (colocated engine or a separate server) or HF `generate`, decided once.
+
+GRPO generates through TRL (`use_vllm`, `vllm_mode: colocate | server` in the recipe, RECIPE §4.3 "Generation").
+`resolve_vllm(grpo_args)` is called before the trainer is built: when the recipe asks for vLLM but this machine
+cannot run it (no CUDA device, or the `vllm` package is missing) it turns `use_vllm` off and says so in one
+warning line, so the same recipe also runs (slowly, with HF generate and the same sampling settings) on a laptop
+or in CI.
+
+The collection job (sampling K completions per prompt for reward-model data, RECIPE §5.1 step 1) calls
+`sample_completions(...)`, with the same three backends and the same fall-back:
+
+* `vllm`: an in-process `vllm.LLM` engine (the offline analogue of colocate mode), tensor-parallel over this
+  node's GPUs;
+* `vllm-server`: a running `trl vllm-serve` / `vllm serve` endpoint, through TRL's `VLLMClient`; a server that was
+  asked for and cannot be reached is an error, not a fall-back;
+* `hf`: `model.generate` with `num_return_sequences`, in batches.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+Backend = Literal["auto", "hf", "vllm", "vllm-server"]
+
+
+def vllm_unavailable_reason() -> str | None:
+    """Why vLLM cannot generate on this machine, or None when it can."""
+    if not torch.cuda.is_available():
+        return "no CUDA device is visible"
+    if importlib.util.find_spec("vllm") is None:
+        return "the vllm package is not installed (pip install 'codealign[vllm]')"
+    return None
+
+
+def resolve_vllm(grpo_args: Any) -> str:
+    """Turn `use_vllm` off when vLLM cannot run here (with a warning); return the backend in use, for the log/manifest."""
+    if not grpo_args.use_vllm:
+        logger.info("generation: HF generate (use_vllm is false)")
+        return "hf"
+    reason = vllm_unavailable_reason()
+    if reason is not None:
+        logger.warning(
+            "generation: use_vllm is true (vllm_mode=%s) but %s; falling back to HF generate with the same sampling "
+            "settings (much slower, results differ only by sampling noise)",
+            grpo_args.vllm_mode,
+            reason,
+        )
+        grpo_args.use_vllm = False
+        return "hf"
+    logger.info("generation: vLLM in %s mode", grpo_args.vllm_mode)
+    return f"vllm-{grpo_args.vllm_mode}"
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    n: int = 8  # completions per prompt
+    max_new_tokens: int = 512
+    temperature: float = 1.0
+    top_p: float = 1.0
+    seed: int = 0
+
+
+def choose_backend(requested: Backend) -> str:
+    """`auto` is vLLM when it can run here, else HF; an explicit `vllm` that cannot run falls back with a warning."""
+    reason = vllm_unavailable_reason()
+    if requested == "auto":
+        return "hf" if reason else "vllm"
+    if requested in ("vllm", "vllm-server") and reason is not None:
+        logger.warning("generation: backend %s requested but %s; falling back to HF generate", requested, reason)
+        return "hf"
+    return requested
+
+
+def sample_completions(
+    model_path: str,
+    prompts: list[str],
+    settings: SamplingSettings,
+    backend: Backend = "auto",
+    server_url: str | None = None,
+    batch_size: int = 8,
+) -> list[list[str]]:
+    """`settings.n` sampled completions (text, special tokens removed) for every prompt, in prompt order."""
+    chosen = choose_backend(backend)
+    logger.info("sampling %d x %d completions with %s", len(prompts), settings.n, chosen)
+    if chosen == "vllm":
+        return _sample_vllm(model_path, prompts, settings)
+    if chosen == "vllm-server":
+        return _sample_vllm_server(model_path, prompts, settings, server_url)
+    return _sample_hf(model_path, prompts, settings, batch_size)
+
+
+def _sample_vllm(model_path: str, prompts: list[str], settings: SamplingSettings) -> list[list[str]]:
+    from vllm import LLM, SamplingParams
+
+    llm = LLM(model=model_path, seed=settings.seed, tensor_parallel_size=torch.cuda.device_count())
+    params = SamplingParams(
+        n=settings.n, temperature=settings.temperature, top_p=settings.top_p, max_tokens=settings.max_new_tokens
+    )
+    outputs = llm.generate(prompts, params)
+    return [[choice.text for choice in output.outputs] for output in outputs]
+
+
+def _sample_vllm_server(
+    model_path: str, prompts: list[str], settings: SamplingSettings, server_url: str | None
+) -> list[list[str]]:
+    from transformers import AutoTokenizer
+    from trl.generation.vllm_client import VLLMClient
+
+    if not server_url:
+        raise ValueError("backend vllm-server needs server_url, e.g. http://10.0.0.5:8000 (the `vllm serve` address)")
+    client = VLLMClient(base_url=server_url, connection_timeout=60.0)
+    result = client.generate(
+        prompts,
+        n=settings.n,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        max_tokens=settings.max_new_tokens,
+        logprobs=None,
+        generation_kwargs={"seed": settings.seed},
+    )
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    texts = tokenizer.batch_decode(result["completion_ids"], skip_special_tokens=True)
+    return [texts[i * settings.n : (i + 1) * settings.n] for i in range(len(prompts))]
+
+
+def _sample_hf(model_path: str, prompts: list[str], settings: SamplingSettings, batch_size: int) -> list[list[str]]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left")
+    model = AutoModelForCausalLM.from_pretrained(model_path).eval()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model.to(device)
+    torch.manual_seed(settings.seed)
+    results: list[list[str]] = []
+    for start in range(0, len(prompts), batch_size):
+        batch = tokenizer(prompts[start : start + batch_size], return_tensors="pt", padding=True).to(device)
+        with torch.inference_mode():
+            output = model.generate(
+                **batch,
+                do_sample=True,
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                max_new_tokens=settings.max_new_tokens,
+                num_return_sequences=settings.n,
+                pad_token_id=tokenizer.pad_token_id,
+            )  # (batch * n, prompt_len + new_tokens)
+        texts = tokenizer.batch_decode(output[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
+        results.extend(texts[i * settings.n : (i + 1) * settings.n] for i in range(len(texts) // settings.n))
+    return results

@@ -1,0 +1,156 @@
+"""Per-step GRPO telemetry that TRL 1.16 does not log by itself.
+
+`GRPOTelemetryMixin` goes in front of `trl.GRPOTrainer` (see `alignment.trainers`) and adds to TRL's own metric
+buffer (`self._metrics["train"]`), so the values reach wandb, TensorBoard and `metrics.jsonl` through the normal
+logging path, averaged over `logging_steps` like TRL's metrics:
+
+* `time/generation_s`, `time/reward_s`, `time/training_s`: the step time split. Generation is TRL's `_generate`
+  (HF generate or vLLM), reward is `_calculate_rewards` (all reward functions), training is the rest of the
+  optimizer step (forward/backward, reference log-probs, optimizer). Sums over gradient-accumulation micro-steps.
+* (TRL logs `rewards/<name>/mean` and `/std`, NaN-aware; the registry's adapter logs `rewards/<name>/frac_none`.)
+* `execution/pass_rate`: share of judged completions whose execution reward is exactly 1.0 (all tests passed).
+* `reward_model/score_mean`, `reward_model/exec_gap`: mean RM score, and mean(sigmoid(score) - passed) over the
+  completions both judged. For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
+  calibration error; a gap that grows during RL is the reward-hacking signal of RECIPE §5.3.
+* `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`: from
+  `alignment.sandbox_stats.record_sandbox_call`, which the code reward calls once per sandbox execution.
+* Every `completions_table_every_n_steps` steps, the completions table (`alignment.tracking`).
+
+At construction every rank logs where the policy, the reference model and any model-based reward live
+(`placement_summary`): device, and under ZeRO-3 how many of the parameters' elements this rank holds. TRL wraps the
+reference model and reward models with `prepare_deepspeed` (grpo_trainer.py ~l.1182-1211), so under ZeRO-3 they
+are partitioned like the policy, not replicated on every rank.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from contextlib import contextmanager
+
+import torch
+
+from alignment.sandbox_stats import SANDBOX_STATS, sandbox_metrics
+from alignment.tracking import RecordArguments, write_completions_table
+
+logger = logging.getLogger(__name__)
+
+
+def reward_metrics(
+    rewards: torch.Tensor, names: list[str], execution: str | None, reward_model: str | None
+) -> dict[str, float]:
+    """Metrics from the gathered rewards (B*G, n_functions); NaN marks a `None` reward."""
+    metrics: dict[str, float] = {}
+    passed = rm_score = None
+    if execution in names:
+        exec_col = rewards[:, names.index(execution)]  # (B*G,)
+        passed = (exec_col == 1.0).float().masked_fill(torch.isnan(exec_col), float("nan"))
+        metrics["execution/pass_rate"] = torch.nanmean(passed).item()
+    if reward_model in names:
+        rm_score = rewards[:, names.index(reward_model)]  # (B*G,)
+        metrics["reward_model/score_mean"] = torch.nanmean(rm_score).item()
+    if passed is not None and rm_score is not None:
+        metrics["reward_model/exec_gap"] = torch.nanmean(torch.sigmoid(rm_score) - passed).item()
+    return metrics
+
+
+def placement_summary(model: torch.nn.Module) -> dict[str, object]:
+    """Device and ZeRO-3 partitioning of a model on this rank (DeepSpeed marks partitioned parameters `ds_numel`)."""
+    module = getattr(model, "module", model)  # a DeepSpeed engine wraps the model
+    params = list(module.parameters())
+    partitioned = [p for p in params if hasattr(p, "ds_numel")]
+    full = sum(p.ds_numel if hasattr(p, "ds_numel") else p.numel() for p in params)
+    local = sum(p.ds_tensor.numel() if hasattr(p, "ds_tensor") else p.numel() for p in params)
+    device = (partitioned[0].ds_tensor if partitioned else params[0]).device if params else "none"
+    return {"zero3": bool(partitioned), "local_numel": local, "full_numel": full, "device": str(device)}
+
+
+class GRPOTelemetryMixin:
+    """Mix in front of `trl.GRPOTrainer`; pass `record=RecordArguments(...)` to the constructor."""
+
+    def __init__(self, *args, record: RecordArguments | None = None, **kwargs) -> None:
+        self.record = record or RecordArguments()
+        self._phase_s = {"generation": 0.0, "reward": 0.0}
+        self._step_total_s = 0.0
+        self._last_table_step = -1
+        super().__init__(*args, **kwargs)
+        self._log_placement()
+
+    def _log_placement(self) -> None:
+        """One line per model on the main process, with every rank's share (gathered: other ranks log warnings only)."""
+        from accelerate.utils import gather_object
+
+        models = {"policy": self.model, "reference": self.ref_model}
+        models.update(
+            {n: f for n, f in zip(self.reward_func_names, self.reward_funcs) if isinstance(f, torch.nn.Module)}
+        )
+        for role, model in models.items():
+            if model is None:
+                continue
+            per_rank = gather_object([placement_summary(model)])
+            if self.accelerator.is_main_process:
+                logger.info("placement role=%s per rank: %s", role, per_rank)
+
+    @contextmanager
+    def _timed(self, phase: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._phase_s[phase] += time.perf_counter() - start
+
+    def _generate(self, *args, **kwargs):
+        with self._timed("generation"):
+            return super()._generate(*args, **kwargs)
+
+    def _calculate_rewards(self, *args, **kwargs):
+        SANDBOX_STATS.drain()  # calls before this reward pass (e.g. evaluation) are not this step's
+        start = time.perf_counter()
+        with self._timed("reward"):
+            rewards = super()._calculate_rewards(*args, **kwargs)  # (B*G, n_functions), gathered
+        mode = "train" if self.model.training else "eval"
+        extra = reward_metrics(
+            rewards, list(self.reward_func_names), self.record.execution_reward, self.record.reward_model_reward
+        )
+        extra.update(sandbox_metrics(SANDBOX_STATS.drain(), time.perf_counter() - start))
+        for key, value in extra.items():
+            self._metrics[mode][key].append(value)
+        return rewards
+
+    def training_step(self, *args, **kwargs):
+        start = time.perf_counter()
+        output = super().training_step(*args, **kwargs)
+        self._step_total_s += time.perf_counter() - start
+        if self._step % self.current_gradient_accumulation_steps == 0:  # TRL counts micro-steps in _step
+            generation_s, reward_s = self._phase_s["generation"], self._phase_s["reward"]
+            self._metrics["train"]["time/generation_s"].append(generation_s)
+            self._metrics["train"]["time/reward_s"].append(reward_s)
+            self._metrics["train"]["time/training_s"].append(self._step_total_s - generation_s - reward_s)
+            self._phase_s = {"generation": 0.0, "reward": 0.0}
+            self._step_total_s = 0.0
+        return output
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        super().log(logs, start_time)
+        every = self.record.completions_table_every_n_steps
+        step = self.state.global_step
+        if not (every and step % every == 0 and step != self._last_table_step and self.model.training):
+            return
+        self._last_table_step = step  # the end-of-training log repeats the last step
+        if self.accelerator.is_main_process:
+            write_completions_table(self.args.output_dir, step, self._completion_rows(), self.args)
+
+    def _completion_rows(self) -> list[dict]:
+        """The latest generation batch from TRL's rolling buffer `_logs`: prompt, completion, rewards, advantage."""
+        rows = []
+        for i, (prompt, completion) in enumerate(zip(self._logs["prompt"], self._logs["completion"])):
+            row = {"prompt": str(prompt), "completion": str(completion)}
+            row.update({name: _finite(values[i]) for name, values in self._logs["rewards"].items()})
+            row["advantage"] = _finite(self._logs["advantages"][i])
+            rows.append(row)
+        return rows
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
