@@ -3,6 +3,8 @@
 Everything is produced from templates and a seed, so the bundled files are reproducible byte for byte:
 
     python -m data.generate --out data/math --train 4000 --test 400 --seed 0
+    python -m data.generate --out data/math_small --train 3000 --test 400 --seed 1 \\
+        --kinds add_small sub_small mul_small --direct-share 0.6
 
 Each row: `id`, `task` ("math"), `kind`, `question`, `answer` (the exact gold, a bare integer or fraction) and
 `solution` (a short worked solution ending in `\\boxed{answer}`, the SFT target).
@@ -97,8 +99,14 @@ def _latex(value: object) -> str:
     return str(int(value))
 
 
-def math_problems(n: int, seed: int, kinds: list[str] | None = None, id_prefix: str = "math") -> list[dict]:
-    """`n` distinct problems drawn uniformly over `kinds` (default: `STANDARD_KINDS`)."""
+def math_problems(
+    n: int, seed: int, kinds: list[str] | None = None, id_prefix: str = "math", direct_share: float = 0.0
+) -> list[dict]:
+    """`n` distinct problems drawn uniformly over `kinds` (default: `STANDARD_KINDS`).
+
+    With `direct_share` > 0, that share of the solutions states the answer without the worked computation
+    ("The answer is \\boxed{14}."), as terse instruction data often does; the rest show their work first.
+    """
     kinds = kinds or STANDARD_KINDS
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:
@@ -119,7 +127,11 @@ def math_problems(n: int, seed: int, kinds: list[str] | None = None, id_prefix: 
                 "kind": kind,
                 "question": question,
                 "answer": answer,
-                "solution": f"{work} The answer is \\boxed{{{answer}}}.",
+                "solution": (
+                    f"The answer is \\boxed{{{answer}}}."
+                    if direct_share and rng.random() < direct_share
+                    else f"{work} The answer is \\boxed{{{answer}}}."
+                ),
             }
         )
     return rows
@@ -144,8 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--test", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", nargs="+", default=None, help=f"subset of {sorted(KINDS)}")
+    parser.add_argument("--direct-share", type=float, default=0.0, help="share of answers given without working")
     args = parser.parse_args(argv)
-    rows = math_problems(args.train + args.test, args.seed, args.kinds)
+    rows = math_problems(args.train + args.test, args.seed, args.kinds, direct_share=args.direct_share)
     train, test = split_disjoint(rows, args.test)
     write_jsonl(train, args.out / "train.jsonl")
     write_jsonl(test, args.out / "test.jsonl")
