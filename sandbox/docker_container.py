@@ -17,7 +17,8 @@ from sandbox.docker_channel import Channel
 log = logging.getLogger(__name__)
 
 DEFAULT_IMAGE = os.environ.get("CODEALIGN_SANDBOX_IMAGE", "codealign-sandbox:latest")
-SANDBOX_USER = "10001:10001"
+SUPERVISOR_USER = "0:0"  # root with only SUPERVISOR_CAPS; programs run as uid 10001 without any
+SUPERVISOR_CAPS = ["SETUID", "SETGID", "KILL"]  # drop to the program uid; kill its processes
 WORKDIR = "/work"
 SUPERVISOR_SOURCE = Path(__file__).with_name("docker_supervisor.py").read_text()
 SUPERVISOR_MEMORY_MB = 48  # headroom for the supervisor itself on top of the job's memory_mb
@@ -152,7 +153,7 @@ class Sandbox:
         tmpfs_opts = f"rw,exec,nosuid,nodev,mode=1777,nr_inodes={INODES}"
         return {
             "command": ["python3", "-I", "-S", "-c", SUPERVISOR_SOURCE],
-            "user": SANDBOX_USER,
+            "user": SUPERVISOR_USER,
             "working_dir": WORKDIR,
             "hostname": "sandbox",
             "network_mode": "none",
@@ -165,6 +166,7 @@ class Sandbox:
             "ipc_mode": "private",
             "shm_size": "16m",
             "cap_drop": ["ALL"],
+            "cap_add": SUPERVISOR_CAPS,
             "security_opt": ["no-new-privileges"],
             "ulimits": [Ulimit(name="core", soft=0, hard=0), Ulimit(name="nofile", soft=1024, hard=1024)],
             "stdin_open": True,

@@ -7,13 +7,15 @@ its own session with a wall-clock deadline, then kills every other process in th
 directories and checks that the container is clean before it replies. The host recycles the container when the reply
 says it is not clean, or after any timeout, OOM kill, output flood or leftover process.
 
-Why a program cannot tamper with it although both share the non-root uid (the container has no capabilities):
-* It is PID 1 of the container's pid namespace: the kernel drops SIGKILL/SIGSTOP sent from inside the namespace to
-  it, and every catchable signal is set to ignored, so no signal from a program reaches it.
-* It makes itself non-dumpable (prctl PR_SET_DUMPABLE=0): same-uid processes cannot ptrace it, nor open its
-  /proc/1/{mem,environ,fd} (the kernel then treats those as root-owned).
-* Programs get oom_score_adj=1000, so the OOM killer picks them before the supervisor.
-* It keeps nothing in the writable directories and reads nothing from them except what it reports back.
+Why a program cannot tamper with it: the container runs it as root with every capability dropped except SETUID,
+SETGID and KILL (no DAC_OVERRIDE, FOWNER, CHOWN, SYS_ADMIN, ...), and each program runs as uid 10001 with no
+capabilities at all (setuid from root clears them; no-new-privileges stops any regain). So a program:
+* cannot signal, ptrace or read the memory, fds or /proc/1/environ of the supervisor (another uid; the supervisor
+  is also non-dumpable, and as PID 1 of the pid namespace it ignores SIGKILL/SIGSTOP from inside anyway);
+* cannot modify or delete the root-owned, mode 0444 files the supervisor places (the work dir is sticky, 1777);
+* is picked first by the OOM killer (oom_score_adj=1000 on every program).
+The supervisor keeps nothing in the writable directories, and removes what programs made there by forking a
+child that drops to uid 10001 (so a mode-000 directory cannot stop the wipe without DAC_OVERRIDE).
 """
 
 import base64
@@ -24,6 +26,7 @@ import os
 import resource
 import selectors
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -31,6 +34,7 @@ import time
 
 WORKDIR = "/work"
 WIPE_DIRS = ("/work", "/tmp", "/dev/shm")
+SANDBOX_UID = 10001  # programs run as this uid; the supervisor is root with only SETUID, SETGID and KILL
 PR_SET_DUMPABLE = 4
 KILL_ROUNDS = 50  # kill(-1) passes before a fork bomb is declared unkillable and the container recycled
 READ_CHUNK = 65536
@@ -85,15 +89,48 @@ def kill_everything():
     return not other_pids()
 
 
-def remove_tree_contents(path):
-    for entry in os.scandir(path):
-        full = os.path.join(path, entry.name)
-        if entry.is_dir(follow_symlinks=False):
-            os.chmod(full, 0o700)  # the program may have made it unreadable; it is our uid
-            remove_tree_contents(full)
-            os.rmdir(full)
-        else:
-            os.unlink(full)
+def remove_owned(path, uid, keep_top):
+    """Remove the entries under `path` (and `path` itself unless keep_top) that `uid` owns, descending everywhere.
+
+    Run once as the sandbox user (it owns what programs made, maybe with mode 000, and may chmod it) and once as
+    root without DAC_OVERRIDE (it owns what this supervisor placed); together they empty any tree.
+    """
+    st = os.lstat(path)
+    if stat.S_ISDIR(st.st_mode):
+        if st.st_uid == uid and not keep_top:
+            os.chmod(path, 0o700)
+        for name in os.listdir(path):
+            remove_owned(os.path.join(path, name), uid, keep_top=False)
+    if keep_top or st.st_uid != uid:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        os.rmdir(path)
+    else:
+        os.unlink(path)
+
+
+def as_sandbox_user(fn, *args):
+    """Run fn(*args) in a child that dropped to the sandbox uid; True when it succeeded."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(SANDBOX_UID)
+            os.setuid(SANDBOX_UID)
+            fn(*args)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def purge(path, keep_top):
+    """Remove a tree whatever the program did to it; `keep_top` keeps `path` itself (a mount point)."""
+    if not os.path.lexists(path):
+        return
+    as_sandbox_user(remove_owned, path, SANDBOX_UID, keep_top)
+    remove_owned(path, os.getuid(), keep_top)
 
 
 def dirty_reasons():
@@ -118,7 +155,7 @@ def reset():
     kill_everything()
     for path in WIPE_DIRS:
         try:
-            remove_tree_contents(path)  # the dirs themselves are root-owned tmpfs mounts (mode 1777)
+            purge(path, keep_top=True)  # the dirs themselves are root-owned tmpfs mounts (mode 1777)
         except OSError as exc:
             return [f"wipe {path} failed: {exc}"]
     return dirty_reasons()
@@ -139,37 +176,33 @@ def oom_kills():
 
 
 def safe_parent(rel_path):
-    """Create the parent dirs of rel_path under WORKDIR, replacing any planted symlink or file on the way."""
-    parts = rel_path.split("/")[:-1]
+    """Make the parent dirs of rel_path under WORKDIR root-owned real dirs, replacing whatever the program planted.
+
+    Mode 1777 like /work itself: programs may add files (build outputs) but not remove or replace ours.
+    """
     current = WORKDIR
-    for part in parts:
+    for part in rel_path.split("/")[:-1]:
         current = os.path.join(current, part)
-        if os.path.islink(current) or (os.path.exists(current) and not os.path.isdir(current)):
-            os.unlink(current)
-        if not os.path.isdir(current):
-            os.mkdir(current, 0o755)
+        st = os.lstat(current) if os.path.lexists(current) else None
+        if st is not None and not (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()):
+            purge(current, keep_top=False)
+            st = None
+        if st is None:
+            os.mkdir(current)
+            os.chmod(current, 0o1777)
     return current
 
 
-def remove_path(full):
-    if os.path.isdir(full) and not os.path.islink(full):
-        os.chmod(full, 0o700)
-        remove_tree_contents(full)
-        os.rmdir(full)
-    elif os.path.lexists(full):
-        os.unlink(full)
-
-
 def place_file(spec):
-    """(Re)create one file: unlink whatever is there, create exclusively without following links, set its mode."""
+    """(Re)create one file owned by root: programs can neither modify nor delete a read-only one."""
     full = os.path.join(safe_parent(spec["path"]), os.path.basename(spec["path"]))
-    remove_path(full)
+    purge(full, keep_top=False)
     fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(base64.b64decode(spec["content"]))
     mode = 0o555 if spec.get("executable") else 0o444
     if not spec.get("readonly", True):
-        mode |= 0o200
+        mode |= 0o222  # writable, still not removable (sticky dir, owned by root)
     os.chmod(full, mode)
 
 
@@ -210,6 +243,9 @@ class StepRun:
             stderr=subprocess.PIPE,
             start_new_session=True,
             close_fds=True,
+            user=SANDBOX_UID,
+            group=SANDBOX_UID,
+            extra_groups=[],
             preexec_fn=child_setup(int(limits["workdir_mb"]) * 1024 * 1024),
         )
 
@@ -278,6 +314,8 @@ class StepRun:
         oom = oom_before is not None and oom_after is not None and oom_after > oom_before
         if self.timed_out or oom:
             exit_code = None  # killed by us or by the kernel: there is no exit status of the program's own
+        elif exit_code is not None and exit_code < 0:
+            exit_code = 128 - exit_code  # killed by a signal: the shell's convention
         return {
             "name": name,
             "exit_code": exit_code,
@@ -292,7 +330,7 @@ class StepRun:
 
 def run_step(step, job):
     for rel_path in step.get("hidden", ()):
-        remove_path(os.path.join(WORKDIR, rel_path))
+        purge(os.path.join(WORKDIR, rel_path), keep_top=False)
     for spec in step.get("files", ()):
         place_file(spec)
     started = time.monotonic()
