@@ -3,9 +3,9 @@
 
 Every container is created with: no network (`network_mode=none`), memory limit == memory+swap limit, a pids limit,
 a CPU quota (`nano_cpus`), a read-only root filesystem with tmpfs `/work` (the work dir) and `/tmp`, a private IPC
-namespace with a small `/dev/shm`, all capabilities dropped, `no-new-privileges`, the unprivileged user
-10001:10001, core dumps off, no logs kept. The engine is found through `DOCKER_HOST` (`docker.from_env()`), so remote
-engines work unchanged: the only channel is the attached stdin/stdout stream, no bind mount, no host socket.
+namespace with a small `/dev/shm`, all capabilities dropped but SETUID/SETGID/KILL for the supervisor,
+`no-new-privileges`, programs as the unprivileged uid 10001 with no capabilities, core dumps off, no logs kept.
+The engine is found through `DOCKER_HOST` (`docker.from_env()`), so remote engines work unchanged: the only channel is the attached stdin/stdout stream, no bind mount, no host socket.
 
 Inside each container a trusted supervisor (`sandbox/docker_supervisor.py`) is PID 1. It runs every step in its
 own session with a wall-clock deadline, kills every other process after each step (`kill(-1, SIGKILL)` from PID 1
@@ -15,20 +15,20 @@ outlived its step, failed verification or protocol anomaly, so one fork bomb or 
 
 What is isolated: network, host filesystem (read-only image root, nothing of the host mounted), host processes
 (own pid namespace), the docker socket (absent), host environment (the job gets a fixed, scrubbed environment; the
-supervisor is non-dumpable, so its `/proc/1/environ` is unreadable), memory/pids/CPU/disk (cgroup limits, tmpfs
-sizes), privileges (no capabilities, no setuid gain).
+supervisor's `/proc/1/environ` belongs to another uid and is non-dumpable), memory/pids/CPU/disk (cgroup limits,
+tmpfs sizes and inode counts), privileges (no capabilities, no setuid gain), the supervisor and the files it placed
+(another uid; see `sandbox/docker_supervisor.py`).
 What is not: the kernel is shared with the host (a kernel exploit escapes; use gVisor/Kata via the engine's runtime
-for that); the program runs under the same uid as the supervisor, which is protected by being PID 1 (signals from
-inside are dropped), non-dumpable (no ptrace, no /proc/1/mem) and by the OOM killer preferring programs
-(oom_score_adj=1000), not by a uid boundary; within one step a program can read and modify every file of its own
-job (so test sources it must not see have to be removed by the grader with `Step.hidden` before it runs); CPU time
-is shared fairly with the host, not reserved. Memory of the supervisor (~20 MB) counts against the container limit,
-so the limit is `memory_mb + SUPERVISOR_MEMORY_MB`.
+for that); the supervisor is uid 0 of the container (not user-namespaced) holding SETUID/SETGID/KILL, so a bug in it
+that a program could exploit would give those, though never DAC_OVERRIDE/SYS_ADMIN or a host mount; within one
+step a program can read every file of its own job (test sources it must not see have to be removed by the grader
+with `Step.hidden`, or given through stdin, which is a pipe); CPU time is shared fairly with the host, not reserved.
+The supervisor's own memory (~20 MB) counts against the container limit, so the limit is
+`memory_mb + SUPERVISOR_MEMORY_MB`; the pids limit is `pids + SUPERVISOR_PIDS`.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import queue
 import threading
@@ -77,9 +77,8 @@ class DockerBackend:
         self._closed = False
         self._lock = threading.Lock()
         self._remover = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-rm")
-        self._start_pool()
         self._finalizer = weakref.finalize(self, _remove_pool_containers, self.client, self.pool_label)
-        atexit.register(self._finalizer)
+        self._start_pool()
 
     # --- pool management -------------------------------------------------------------------------------------
     # The free queue holds warm Sandboxes, or None for a slot whose container must be (re)created first.
@@ -94,12 +93,12 @@ class DockerBackend:
     def _start_pool(self) -> None:
         with ThreadPoolExecutor(max_workers=min(self.pool_size, 4)) as pool:
             futures = [pool.submit(self._new_sandbox, self.limits) for _ in range(self.pool_size)]
-            boxes = [f.exception() or f.result() for f in futures]
-        errors = [b for b in boxes if isinstance(b, BaseException)]
-        for box in boxes:
-            if isinstance(box, Sandbox):
-                self._free.put(box) if not errors else self._discard(box)
+            errors = [f.exception() for f in futures if f.exception() is not None]
+        for future in futures:
+            if future.exception() is None:
+                self._free.put(future.result())
         if errors:
+            self.close()
             raise errors[0]
 
     def _discard(self, box: Sandbox) -> None:
@@ -203,7 +202,6 @@ class DockerRunBackend(DockerBackend):
         self.pool_label = uuid.uuid4().hex[:12]
         self._closed = False
         self._finalizer = weakref.finalize(self, _remove_pool_containers, self.client, self.pool_label)
-        atexit.register(self._finalizer)
 
     def execute(self, job: Job) -> list[StepResult]:
         if self._closed:
