@@ -103,10 +103,15 @@ class DockerBackend:
 
     def _discard(self, box: Sandbox) -> None:
         box.channel.close()
-        self._remover.submit(box.remove)
+        try:
+            self._remover.submit(box.remove)
+        except RuntimeError:  # close() already shut the remover down: remove here
+            box.remove()
 
     def _refill(self, limits: Limits) -> None:
         """Create a replacement container in the background so the caller gets its verdict at once."""
+        if self._closed:
+            return
 
         def create() -> None:
             try:

@@ -153,11 +153,14 @@ def dirty_reasons():
 def reset():
     """Kill everything, wipe the writable dirs, verify; returns the reasons the container is not clean."""
     kill_everything()
-    for path in WIPE_DIRS:
-        try:
-            purge(path, keep_top=True)  # the dirs themselves are root-owned tmpfs mounts (mode 1777)
-        except OSError as exc:
-            return [f"wipe {path} failed: {exc}"]
+    used = [path for path in WIPE_DIRS if os.listdir(path)]
+    try:
+        if used:  # one child for all dirs: this runs after every job
+            as_sandbox_user(lambda: [remove_owned(path, SANDBOX_UID, True) for path in used])
+        for path in used:  # the dirs themselves are root-owned tmpfs mounts (mode 1777): kept
+            remove_owned(path, os.getuid(), keep_top=True)
+    except OSError as exc:
+        return [f"wipe failed: {exc}"]
     return dirty_reasons()
 
 
@@ -329,10 +332,14 @@ class StepRun:
 
 
 def run_step(step, job):
-    for rel_path in step.get("hidden", ()):
-        purge(os.path.join(WORKDIR, rel_path), keep_top=False)
-    for spec in step.get("files", ()):
-        place_file(spec)
+    try:
+        for rel_path in step.get("hidden", ()):
+            purge(os.path.join(WORKDIR, rel_path), keep_top=False)
+        for spec in step.get("files", ()):
+            place_file(spec)
+    except OSError as exc:  # e.g. an earlier step filled the work dir: the program's doing, so a failed step
+        message = f"sandbox: could not prepare step files: {exc}"
+        return {"name": step["name"], "exit_code": None, "stderr": base64.b64encode(message.encode()).decode()}, 1
     started = time.monotonic()
     oom_before = oom_kills()
     try:
@@ -370,6 +377,8 @@ def run_job(job):
 
 
 def main():
+    if os.getpid() != 1:  # kill(-1) below would hit every process of the machine outside a pid namespace
+        sys.exit("docker_supervisor: refusing to run outside a container (must be PID 1 of its own pid namespace)")
     lock_down()
     os.chdir("/")
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from sandbox.base import Limits, SandboxError
+from sandbox.base import File, Job, Limits, SandboxError, Step
 from tests.integration.docker_helpers import (
     assert_slot_clean,
     docker_or_skip,
@@ -224,3 +224,15 @@ def test_sandbox_error_when_the_engine_is_unreachable(monkeypatch, tmp_path):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such-docker.sock")
     with pytest.raises(SandboxError, match="start_docker.sh"):
         DockerBackend(pool_size=1)
+
+
+def test_disk_filled_before_a_later_step_fails_that_step_not_the_sandbox(pool, marker):
+    fill = "f = open('/work/fill', 'wb')\ntry:\n    while True:\n        f.write(b'x' * (1 << 20))\nexcept OSError:\n    pass\n"
+    steps = (
+        Step(argv=("python3", "-c", fill, marker), name="fill"),
+        Step(argv=("python3", "tests.py"), name="tests", files=(File("tests.py", b"print('x' * 4096)\n" * 64),)),
+    )
+    fill_result, tests_result = pool.execute(Job(steps=steps))
+    assert fill_result.exit_code == 0
+    assert tests_result.exit_code is None and b"could not prepare step files" in tests_result.stderr
+    assert_aftermath(pool, marker)
