@@ -38,6 +38,7 @@ SANDBOX_UID = 10001  # programs run as this uid; the supervisor is root with onl
 PR_SET_DUMPABLE = 4
 KILL_ROUNDS = 50  # kill(-1) passes before a fork bomb is declared unkillable and the container recycled
 READ_CHUNK = 65536
+LINGER_GRACE_S = 0.05
 
 
 def lock_down():
@@ -74,6 +75,17 @@ def reap():
             return
         if pid == 0:
             return
+
+
+def count_lingering(grace_s):
+    """Processes other than PID 1 still alive after up to grace_s (zombies are reaped as they appear)."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        reap()
+        pids = other_pids()
+        if not pids or time.monotonic() >= deadline:
+            return len(pids)
+        time.sleep(0.002)
 
 
 def kill_everything():
@@ -351,9 +363,9 @@ def run_step(step, job):
         os.killpg(run.proc.pid, signal.SIGKILL)
     run.proc.wait()
     result = run.result(step["name"], started, oom_before)
-    # Everything still alive now outlived its step (daemons, setsid escapees): counted, then killed.
-    reap()
-    leftovers = len(other_pids())
+    # Everything still alive after a short grace outlived its step (daemons, setsid escapees): counted, then
+    # killed. The grace lets helpers that exit on their parent's EOF (e.g. a harness's server) finish by themselves.
+    leftovers = count_lingering(LINGER_GRACE_S)
     for pipe in (run.proc.stdout, run.proc.stderr, run.proc.stdin):
         pipe.close()
     return result, leftovers
