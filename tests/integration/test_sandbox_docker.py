@@ -236,3 +236,31 @@ def test_disk_filled_before_a_later_step_fails_that_step_not_the_sandbox(pool, m
     assert fill_result.exit_code == 0
     assert tests_result.exit_code is None and b"could not prepare step files" in tests_result.stderr
     assert_aftermath(pool, marker)
+
+
+def test_supervisor_memory_fds_and_ptrace_are_out_of_reach(pool, marker):
+    source = (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print('ptrace', libc.ptrace(16, 1, None, None), ctypes.get_errno())\n"  # PTRACE_ATTACH -> -1, EPERM
+        "for path in ('/proc/1/mem', '/proc/1/environ', '/proc/1/fd/0', '/proc/1/fd/1'):\n"
+        "    try:\n        open(path, 'rb').read(1)\n        print(path, 'OPENED')\n"
+        "    except OSError as exc:\n        print(path, type(exc).__name__)\n"
+    )
+    result = run_one(pool, source, marker=marker)
+    assert result.stdout.decode().splitlines() == [
+        "ptrace -1 1",
+        "/proc/1/mem PermissionError",
+        "/proc/1/environ PermissionError",
+        "/proc/1/fd/0 PermissionError",
+        "/proc/1/fd/1 PermissionError",
+    ]
+    assert_aftermath(pool, marker)
+
+
+def test_sysv_ipc_left_behind_forces_a_fresh_container(pool, marker):
+    before = pool.recycled
+    source = "import ctypes\nprint(ctypes.CDLL(None).shmget(0, 4096, 0o1600) >= 0)\n"  # IPC_PRIVATE | IPC_CREAT
+    result = run_one(pool, source, marker=marker)
+    assert result.stdout == b"True\n"
+    assert_aftermath(pool, marker, before)
+    assert run_one(pool, "print(open('/proc/sysvipc/shm').read().count(chr(10)))").stdout == b"1\n"  # header only
