@@ -76,6 +76,7 @@ class Step:
     timeout_s: float | None = None  # overrides Limits.timeout_s for this step
     stop_on_failure: bool = True
     env: tuple[tuple[str, str], ...] = ()  # extra environment (the rest is a fixed, scrubbed set)
+    hidden: tuple[str, ...] = ()  # work-dir paths deleted before this step (e.g. test sources once compiled)
 
 
 @dataclass(frozen=True)

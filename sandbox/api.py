@@ -1,0 +1,81 @@
+"""The one entry point for grading: `run(task, backend) -> ExecResult`, `run_many(...)`, `get_backend(name)`.
+
+    from sandbox.api import get_backend, run_many
+    with get_backend("bwrap") as backend:
+        verdicts = run_many(tasks, backend, jobs=4)
+
+`SandboxError` (infrastructure failure) propagates from `run`; `run_many` re-raises the first one after the batch
+unless `errors="status"`, which records it as `Status.SANDBOX_ERROR` for that task. Neither ever becomes a
+failed program.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+from sandbox.base import Backend, ExecResult, Limits, SandboxError, Status
+from sandbox.harness import judge, prepare
+from sandbox.tasks import CodeTask, parse_task
+
+logger = logging.getLogger(__name__)
+
+BACKENDS: dict[str, tuple[str, str]] = {
+    "bwrap": ("sandbox.bwrap_backend", "BwrapBackend"),
+    "docker": ("sandbox.docker_backend", "DockerBackend"),
+    "subprocess": ("sandbox.subprocess_backend", "SubprocessBackend"),
+}
+
+
+def get_backend(name: str, **kwargs: Any) -> Backend:
+    """Build the backend called `name` ("bwrap", "docker", "subprocess"); imported lazily, never substituted."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown sandbox backend {name!r}; choose one of {sorted(BACKENDS)}")
+    module_name, class_name = BACKENDS[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        hint = " (install the extra: pip install 'codealign[docker]')" if name == "docker" else ""
+        raise SandboxError(f"cannot load the {name!r} backend: {exc}{hint}") from exc
+    return getattr(module, class_name)(**kwargs)
+
+
+def _as_task(task: CodeTask | dict) -> CodeTask:
+    return task if isinstance(task, CodeTask) else parse_task(task)
+
+
+def run(task: CodeTask | dict, backend: Backend, limits: Limits | None = None) -> ExecResult:
+    """Grade one task. Raises `TaskError` for a malformed task and `SandboxError` for an infrastructure failure."""
+    task = _as_task(task)
+    try:
+        prepared = prepare(task, limits)
+    except ValueError as exc:
+        return ExecResult(Status.COMPILE_ERROR, detail=f"cannot assemble the test program: {exc}")
+    results = backend.execute(prepared.job)
+    return judge(prepared, results)
+
+
+def run_many(
+    tasks: Sequence[CodeTask | dict],
+    backend: Backend,
+    jobs: int = 4,
+    limits: Limits | None = None,
+    errors: Literal["raise", "status"] = "raise",
+) -> list[ExecResult]:
+    """Grade `tasks` with at most `jobs` running at once; results in input order."""
+    parsed = [_as_task(t) for t in tasks]
+
+    def one(task: CodeTask) -> ExecResult:
+        try:
+            return run(task, backend, limits)
+        except SandboxError as exc:
+            if errors == "raise":
+                raise
+            logger.error("sandbox failure on task %s: %s", task.id, exc)
+            return ExecResult(Status.SANDBOX_ERROR, detail=str(exc)[:500])
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, parsed))

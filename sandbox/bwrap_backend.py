@@ -1,0 +1,234 @@
+"""bubblewrap backend: each step is one `bwrap` run over the shared read-only root file system.
+
+What it isolates:
+* **Namespaces**: new user, pid, ipc, uts, net, cgroup and mount namespaces. No network at all (only a loopback that
+  is down), a private `/proc` showing only the sandbox's processes, no view of host processes, sockets or the
+  Docker socket. Further user namespaces are disabled inside (`--disable-userns`).
+* **Users**: bwrap itself runs as an unprivileged host uid private to the slot (`uid_base + slot`), mapped to
+  uid 10001 inside; no capabilities. Test files are owned by root, mode 0444, in a sticky work dir, so the
+  program can neither change nor delete them.
+* **File system**: the root file system (`$CODEALIGN_SANDBOX_ROOTFS`, built by `sandbox/image/build.sh`) read-only;
+  a per-slot tmpfs work dir `/work` (size- and inode-limited, remounted empty before every job); a private tmpfs
+  `/tmp` per step; minimal `/dev`. Nothing of the host's `/home`, `/root`, `/etc` or `/run` is visible.
+* **Environment**: bwrap runs with an empty environment and `--clearenv`, so neither the program nor the
+  sandbox's PID 1 (`/proc/1/environ`) sees the grader's variables.
+* **Resources**: per-slot cgroup (v1 or v2) with memory = memory+swap limit, pids limit and CPU quota; rlimits
+  for file size, core dumps, open files and processes of the slot's uid. Wall-clock timeout: the whole launcher
+  process group is SIGKILLed; bwrap's `--die-with-parent` then kills the namespace's PID 1, and with it every
+  process of the pid namespace (daemons, `setsid` escapes, SIGTERM-ignoring loops). The cgroup is checked empty
+  after every step.
+
+What it does not isolate: the host kernel is shared (a kernel exploit escapes, as with Docker); timing and cache
+side channels; CPU time is capped per slot, not reserved. Without root (no cgroup, no tmpfs mount) memory and disk
+are bounded only by rlimits and the pids limit only by RLIMIT_NPROC: a warning is logged at construction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from sandbox.base import Job, Limits, SandboxError, Step, StepResult, run_steps_until_failure
+from sandbox.cgroups import SlotCgroup, cgroups_usable
+from sandbox.process import run_process
+from sandbox.workdir import SlotDir
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ROOTFS = "/var/cache/codealign/sandbox-rootfs"
+SANDBOX_UID = 10001  # the rootfs's `sandbox` user (sandbox/image/build.sh)
+BUILD_HINT = "build it with `sudo bash sandbox/image/build.sh` (or `python -m sandbox.image build`)"
+BASE_ENV = (("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp"), ("LANG", "C.UTF-8"), ("TMPDIR", "/tmp"))
+LAUNCHER_FAILED = 97
+# The launcher joins the slot's cgroups and sets rlimits *before* exec'ing bwrap, so nothing escapes either.
+LAUNCHER = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 97; shift; done; shift; exec "$@"'
+HOST_USERLAND = (
+    ("--ro-bind", "/usr", "/usr"), ("--symlink", "usr/bin", "/bin"), ("--symlink", "usr/sbin", "/sbin"),
+    ("--symlink", "usr/lib", "/lib"), ("--symlink", "usr/lib64", "/lib64"),
+    ("--ro-bind", "/etc/alternatives", "/etc/alternatives"), ("--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"),
+    ("--ro-bind-try", "/etc/java-17-openjdk", "/etc/java-17-openjdk"), ("--dir", "/work", ""),
+)  # fmt: skip
+
+
+def resolve_rootfs(rootfs: str | None) -> str | None:
+    """The rootfs directory, or None for the host-userland development mode (`rootfs="host"`)."""
+    if rootfs == "host":
+        return None
+    path = Path(rootfs or os.environ.get("CODEALIGN_SANDBOX_ROOTFS") or DEFAULT_ROOTFS)
+    if not (path / "usr" / "bin" / "python3").exists():
+        raise SandboxError(f"sandbox root file system not found at {path} (no usr/bin/python3); {BUILD_HINT}")
+    return str(path)
+
+
+class BwrapBackend:
+    name = "bwrap"
+
+    def __init__(self, rootfs: str | None = None, slots: int | None = None, uid_base: int = 61000):
+        self.bwrap = shutil.which("bwrap")
+        if self.bwrap is None:
+            raise SandboxError("bubblewrap is not installed: `apt-get install -y bubblewrap`")
+        self.prlimit = shutil.which("prlimit")
+        if self.prlimit is None:
+            raise SandboxError("prlimit (util-linux) is not installed: `apt-get install -y util-linux`")
+        self.rootfs = resolve_rootfs(rootfs)
+        self.privileged = os.geteuid() == 0
+        self.use_cgroups = cgroups_usable()
+        if not (self.privileged and self.use_cgroups):
+            logger.warning("bwrap backend without root/cgroups: memory, disk and pids bounded by rlimits only")
+        self._pool: queue.Queue[_Slot] = queue.Queue()
+        self._slots = [_Slot(self, i, uid_base + i) for i in range(slots or os.cpu_count() or 1)]
+        for slot in self._slots:
+            self._pool.put(slot)
+        self._self_test()
+
+    # ------------------------------------------------------------------ Backend protocol
+    def execute(self, job: Job) -> list[StepResult]:
+        slot = self._pool.get()
+        try:
+            slot.reset(job.limits)
+            job_files = list(job.files)
+
+            def run_one(step: Step) -> StepResult:
+                files = [*job_files, *step.files]
+                job_files.clear()
+                return slot.run_step(step, files, job.limits)
+
+            return run_steps_until_failure(job.steps, run_one)
+        finally:
+            slot.finish()
+            self._pool.put(slot)
+
+    def close(self) -> None:
+        for slot in self._slots:
+            slot.close()
+
+    def __enter__(self) -> BwrapBackend:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ command line
+    def bwrap_argv(self, slot: _Slot, step: Step, limits: Limits, status_fd: int) -> list[str]:
+        argv = [self.bwrap, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        argv += ["--unshare-cgroup-try", "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        argv += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox"]
+        argv += ["--json-status-fd", str(status_fd)]
+        if self.rootfs is None:
+            for flag, src, dest in HOST_USERLAND:
+                argv += [flag, src, dest] if dest else [flag, src]
+        else:
+            argv += ["--ro-bind", self.rootfs, "/"]
+        argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.workdir_mb << 20), "--tmpfs", "/tmp"]
+        argv += ["--bind", str(slot.workdir.path), "/work", "--chdir", "/work", "--clearenv"]
+        for key, value in (*BASE_ENV, *step.env):
+            argv += ["--setenv", key, value]
+        return [*argv, "--", *step.argv]
+
+    def launcher_argv(self, slot: _Slot, bwrap_argv: Sequence[str], limits: Limits) -> list[str]:
+        cgroup_files = slot.cgroup.procs_files if slot.cgroup else []
+        nproc = limits.pids + 8  # RLIMIT_NPROC counts the slot uid's tasks, bwrap's own included
+        rlimits = [self.prlimit, "--core=0", "--nofile=1024", f"--fsize={limits.workdir_mb << 20}", f"--nproc={nproc}"]
+        return ["/bin/sh", "-c", LAUNCHER, "launcher", *cgroup_files, "--", *rlimits, "--", *bwrap_argv]
+
+    def _self_test(self) -> None:
+        from sandbox.base import Job, Step  # noqa: PLC0415
+
+        probe = Job(steps=(Step(argv=("/bin/sh", "-c", "echo ok"), name="probe"),), limits=Limits(timeout_s=30))
+        result = self.execute(probe)[0]
+        if result.exit_code != 0 or result.stdout.strip() != b"ok":
+            raise SandboxError(f"bwrap cannot start a sandbox here: exit {result.exit_code}, {result.stderr[-500:]!r}")
+
+
+class _Slot:
+    """One concurrency slot: a private host uid, a work-dir tmpfs and a cgroup, all reused across jobs."""
+
+    def __init__(self, backend: BwrapBackend, index: int, uid: int):
+        self.backend, self.index, self.uid = backend, index, uid
+        name = f"{os.getpid()}-slot{index}"
+        self.workdir = SlotDir(name, owner_uid=uid, mount_tmpfs=backend.privileged)
+        self.cgroup = SlotCgroup(name, owner_uid=uid) if backend.use_cgroups else None
+        self.leftovers = 0  # processes found alive after a step (should stay 0: the pid namespace kills them)
+
+    def reset(self, limits: Limits) -> None:
+        self.workdir.reset(limits.workdir_mb)
+        if self.cgroup:
+            self.cgroup.set_limits(limits.memory_mb, limits.pids, limits.cpus)
+
+    def run_step(self, step: Step, files: Sequence, limits: Limits) -> StepResult:
+        self.workdir.hide(step.hidden)
+        self.workdir.place(files)
+        oom_before = self.cgroup.oom_kills() if self.cgroup else 0
+        status_r, status_w = os.pipe()
+        try:
+            argv = self.backend.launcher_argv(self, self.backend.bwrap_argv(self, step, limits, status_w), limits)
+            raw = run_process(
+                argv, cwd="/", env={}, stdin=step.stdin, timeout_s=step.timeout_s or limits.timeout_s,
+                output_bytes=limits.output_bytes, user=self.uid, group=self.uid, pass_fds=(status_w,),
+            )  # fmt: skip
+            os.close(status_w)
+            status_w = -1
+            started = b"child-pid" in _read_all(status_r)
+        finally:
+            os.close(status_r)
+            if status_w >= 0:
+                os.close(status_w)
+        oom = bool(self.cgroup) and self.cgroup.oom_kills() > oom_before
+        self._check_empty()
+        if not started and not raw.timed_out:
+            detail = raw.stderr.decode(errors="replace")[-500:]
+            raise SandboxError(f"bwrap failed to start the sandbox (exit {raw.exit_code}): {detail}")
+        return StepResult(
+            name=step.name, exit_code=None if oom and raw.exit_code in (None, 137) else raw.exit_code,
+            stdout=raw.stdout, stderr=raw.stderr, duration_s=raw.duration_s, timed_out=raw.timed_out,
+            oom_killed=oom, output_truncated=raw.output_truncated,
+        )  # fmt: skip
+
+    def _check_empty(self) -> None:
+        if self.cgroup is None:
+            return
+        found = self.cgroup.kill_all()
+        if found:
+            self.leftovers += len(found)
+            logger.warning("slot %d: %d processes outlived their sandbox; killed", self.index, len(found))
+        if self.cgroup.pids():
+            raise SandboxError(f"slot {self.index}: processes survive SIGKILL in the sandbox cgroup")
+
+    def finish(self) -> None:
+        self.workdir.clear()
+
+    def close(self) -> None:
+        self.workdir.close()
+        if self.cgroup:
+            self.cgroup.kill_all()
+            self.cgroup.remove()
+
+
+def _read_all(fd: int) -> bytes:
+    os.set_blocking(fd, False)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def bwrap_available() -> str | None:
+    """None when a bwrap backend can be built here, else the reason it cannot (for test skips)."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (apt-get install -y bubblewrap)"
+    try:
+        subprocess.run(["bwrap", "--unshare-user", "--ro-bind", "/", "/", "true"], check=True, capture_output=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        return f"bwrap cannot create namespaces here: {exc}"
+    return None
