@@ -142,7 +142,8 @@ def purge(path, keep_top):
     if not os.path.lexists(path):
         return
     as_sandbox_user(remove_owned, path, SANDBOX_UID, keep_top)
-    remove_owned(path, os.getuid(), keep_top)
+    if os.path.lexists(path):  # the sandbox user's pass may have removed all of it
+        remove_owned(path, os.getuid(), keep_top)
 
 
 def dirty_reasons():
