@@ -57,8 +57,8 @@ def _check_image(client, image: str) -> None:
 class DockerBackend:
     """A warm pool of `pool_size` hardened containers; each job runs in a free one, which is then reset or replaced.
 
-    `limits` are those the pool's containers are created with; a job with other memory/pids/CPU/work-dir limits
-    gets a container created for them (replacing the slot it ran in).
+    `limits` are those the pool's containers are created with; for a job with other memory/pids/CPU limits the
+    container's cgroup limits are changed in place, and a job with another work-dir size gets a new container.
     """
 
     name = "docker"
@@ -136,7 +136,7 @@ class DockerBackend:
             box = self._free.get(timeout=ACQUIRE_TIMEOUT_S)
         except queue.Empty as exc:
             raise SandboxError(f"no sandbox container became free within {ACQUIRE_TIMEOUT_S:.0f} s") from exc
-        if box is not None and box.limits_key != container_limits(limits):
+        if box is not None and box.limits_key != container_limits(limits) and not box.update_limits(limits):
             self._discard(box)
             box = None
         if box is None:

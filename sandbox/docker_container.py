@@ -27,16 +27,9 @@ TMP_MB = 64
 INODES = 16384  # per tmpfs: caps "many files" attacks independently of the byte size
 PROTOCOL_SLACK_S = 15.0  # host-side deadline beyond the sum of step timeouts before the supervisor counts as hung
 LABEL = "codealign.sandbox"
-# Fixed, scrubbed environment for every step (Step.env adds to it). Caches live in the wiped /tmp.
-BASE_ENV = {
-    "PATH": "/usr/local/bin:/usr/bin:/bin",
-    "HOME": "/tmp",
-    "TMPDIR": "/tmp",
-    "LANG": "C.UTF-8",
-    "GOCACHE": "/tmp/.gocache",
-    "GOPATH": "/tmp/go",
-    "GO111MODULE": "off",
-}
+# Fixed, scrubbed environment for every step, the same as the bwrap backend's; Step.env adds to it (the harness
+# sets GOCACHE etc. for the languages that need them).
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
 
 
 def docker_client(client=None):
@@ -185,6 +178,29 @@ class Sandbox:
             raise SandboxError(f"sandbox supervisor failed: {reply.get('error')}")
         results = [_step_result(r) for r in reply["results"]]
         return results, needs_recycle(reply, results)
+
+    def update_limits(self, limits: Limits) -> bool:
+        """Change memory/pids/CPU limits in place (tens of ms instead of a new container); False if impossible.
+
+        The work dir size is fixed at creation, so a different `workdir_mb` always needs a new container.
+        """
+        if container_limits(limits)[3] != self.limits_key[3]:
+            return False
+        memory_bytes = (limits.memory_mb + SUPERVISOR_MEMORY_MB) << 20
+        data = {
+            "Memory": memory_bytes,
+            "MemorySwap": memory_bytes,
+            "PidsLimit": limits.pids + SUPERVISOR_PIDS,
+            "NanoCpus": int(limits.cpus * 1e9),
+        }
+        api = self.container.client.api
+        try:  # POST /containers/{id}/update (Engine API); docker-py's update_container lacks PidsLimit/NanoCpus
+            api._result(api._post_json(api._url("/containers/{0}/update", self.container.id), data=data), True)
+        except Exception as exc:
+            log.info("in-place limit update of %s failed (%s); replacing it", self.container.short_id, exc)
+            return False
+        self.limits_key = container_limits(limits)
+        return True
 
     def remove(self) -> None:
         try:

@@ -101,6 +101,14 @@ def test_job_with_its_own_limits_gets_matching_container(pool):
     (result,) = pool.execute(job)
     assert result.oom_killed  # 200 MB is fine under the pool's 512 MB but not under this job's 64 MB
     assert run_one(pool, "x = b'x' * (200 << 20); print('fits')").stdout == b"fits\n"
+    threads = (
+        "import threading, time\nn = 0\ntry:\n    while True:\n"
+        "        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n        n += 1\n"
+        "except RuntimeError:\n    print(n)\n"
+    )
+    job = Job(steps=(Step(argv=("python3", "-c", threads),),), limits=Limits(pids=16))
+    (result,) = pool.execute(job)
+    assert 8 <= int(result.stdout) <= 16 + 4  # lowered in place from 128 (+4: the supervisor's headroom)
 
 
 LANGUAGE_PROGRAMS = [  # (file, source, compile argv or None, run argv)
