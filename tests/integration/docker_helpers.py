@@ -93,3 +93,21 @@ def wait_for(predicate, timeout_s: float = 15.0) -> bool:
             return True
         time.sleep(0.1)
     return predicate()
+
+
+def sandbox_program_pids(uid: int = 10001) -> list[int]:
+    """Host processes running as the sandbox program uid inside a Docker container (the supervisors are root)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as f:
+                uid_line = next(line for line in f if line.startswith("Uid:"))
+            with open(f"/proc/{name}/cgroup") as f:
+                in_docker = "docker" in f.read()
+        except (OSError, StopIteration):
+            continue
+        if int(uid_line.split()[1]) == uid and in_docker:
+            found.append(int(name))
+    return found

@@ -19,6 +19,7 @@ from tests.integration.docker_helpers import (
     host_pids_with,
     pool_containers,
     run_one,
+    sandbox_program_pids,
     wait_for,
 )
 
@@ -45,6 +46,7 @@ def assert_aftermath(pool, marker: str, recycled_before: int | None = None) -> N
     """Next run on the slot is clean; no attack process on the host; the pool still has exactly one container."""
     assert_slot_clean(pool)
     assert wait_for(lambda: not host_pids_with(marker)), f"attack processes still on the host: {marker}"
+    assert wait_for(lambda: not sandbox_program_pids()), f"sandbox programs left on the host: {sandbox_program_pids()}"
     assert wait_for(lambda: len(pool_containers(pool.client, pool.pool_label)) == 1)
     if recycled_before is not None:
         assert pool.recycled == recycled_before + 1, "the slot must be replaced after this attack"
