@@ -106,7 +106,7 @@ def test_job_with_its_own_limits_gets_matching_container(pool):
         "        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n        n += 1\n"
         "except RuntimeError:\n    print(n)\n"
     )
-    job = Job(steps=(Step(argv=("python3", "-c", threads),),), limits=Limits(pids=16))
+    job = Job(steps=(Step(argv=("python3", "-c", threads)),), limits=Limits(pids=16))
     (result,) = pool.execute(job)
     assert 8 <= int(result.stdout) <= 16 + 4  # lowered in place from 128 (+4: the supervisor's headroom)
 
