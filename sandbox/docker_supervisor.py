@@ -172,8 +172,8 @@ def reset():
             as_sandbox_user(lambda: [remove_owned(path, SANDBOX_UID, True) for path in used])
         for path in used:  # the dirs themselves are root-owned tmpfs mounts (mode 1777): kept
             remove_owned(path, os.getuid(), keep_top=True)
-    except OSError as exc:
-        return [f"wipe failed: {exc}"]
+    except Exception as exc:  # e.g. RecursionError on a hostile 10k-deep tree: the host recycles the container
+        return [f"wipe failed: {type(exc).__name__}: {exc}"]
     return dirty_reasons()
 
 
@@ -350,7 +350,7 @@ def run_step(step, job):
             purge(os.path.join(WORKDIR, rel_path), keep_top=False)
         for spec in step.get("files", ()):
             place_file(spec)
-    except OSError as exc:  # e.g. an earlier step filled the work dir: the program's doing, so a failed step
+    except Exception as exc:  # e.g. an earlier step filled the work dir: the program's doing, so a failed step
         message = f"sandbox: could not prepare step files: {exc}"
         return {"name": step["name"], "exit_code": None, "stderr": base64.b64encode(message.encode()).decode()}, 1
     started = time.monotonic()

@@ -266,3 +266,13 @@ def test_sysv_ipc_left_behind_forces_a_fresh_container(pool, marker):
     assert result.stdout == b"True\n"
     assert_aftermath(pool, marker, before)
     assert run_one(pool, "print(open('/proc/sysvipc/shm').read().count(chr(10)))").stdout == b"1\n"  # header only
+
+
+def test_deep_directory_tree_is_wiped_or_the_slot_replaced(pool, marker):
+    source = (
+        "import os\nfor _ in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\n"
+        "open('leaf', 'w').write('x')\nprint('deep')\n"
+    )
+    result = run_one(pool, source, marker=marker)
+    assert result.exit_code == 0 and result.stdout == b"deep\n"
+    assert_aftermath(pool, marker)
