@@ -8,8 +8,8 @@ What it isolates:
   uid 10001 inside; no capabilities. Test files are owned by root, mode 0444, in a sticky work dir, so the
   program can neither change nor delete them.
 * **File system**: the root file system (`$CODEALIGN_SANDBOX_ROOTFS`, built by `sandbox/image/build.sh`) read-only;
-  a per-slot tmpfs work dir `/work` (size- and inode-limited, remounted empty before every job); a private tmpfs
-  `/tmp` per step; minimal `/dev`. Nothing of the host's `/home`, `/root`, `/etc` or `/run` is visible.
+  a per-slot tmpfs work dir `/work` (size- and inode-limited, remounted empty before every job); `/tmp` on the
+  same tmpfs (one size and inode budget for both); minimal `/dev`. Nothing of the host's `/home`, `/root`, `/etc` or `/run` is visible.
 * **Environment**: bwrap runs with an empty environment and `--clearenv`, so neither the program nor the
   sandbox's PID 1 (`/proc/1/environ`) sees the grader's variables.
 * **Resources**: per-slot cgroup (v1 or v2) with memory = memory+swap limit, pids limit and CPU quota; rlimits
@@ -25,18 +25,23 @@ are bounded only by rlimits and the pids limit only by RLIMIT_NPROC: a warning i
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import fcntl
+import json
 import logging
 import os
 import queue
 import shutil
+import signal
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.base import Job, Limits, SandboxError, Step, StepResult, run_steps_until_failure
-from sandbox.cgroups import SlotCgroup, cgroups_usable
+from sandbox.cgroups import CGROUP_ROOT, SlotCgroup, cgroups_usable
 from sandbox.process import run_process
-from sandbox.workdir import SlotDir
+from sandbox.workdir import BASE_DIR, SlotDir, umount
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +85,16 @@ class BwrapBackend:
         self.use_cgroups = cgroups_usable()
         if not (self.privileged and self.use_cgroups):
             logger.warning("bwrap backend without root/cgroups: memory, disk and pids bounded by rlimits only")
+        if self.privileged:
+            reap_stale_slots()
         self._pool: queue.Queue[_Slot] = queue.Queue()
-        self._slots = [_Slot(self, i, uid_base + i) for i in range(slots or os.cpu_count() or 1)]
+        count = slots or os.cpu_count() or 1
+        uids = claim_uids(uid_base, count) if self.privileged else [None] * count
+        self._slots = [_Slot(self, i, uid) for i, uid in enumerate(uids)]
         for slot in self._slots:
             self._pool.put(slot)
+        self._closed = False
+        atexit.register(self.close)
         self._self_test()
 
     # ------------------------------------------------------------------ Backend protocol
@@ -104,8 +115,12 @@ class BwrapBackend:
             self._pool.put(slot)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         for slot in self._slots:
             slot.close()
+        atexit.unregister(self.close)
 
     def __enter__(self) -> BwrapBackend:
         return self
@@ -124,8 +139,8 @@ class BwrapBackend:
                 argv += [flag, src, dest] if dest else [flag, src]
         else:
             argv += ["--ro-bind", self.rootfs, "/"]
-        argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.workdir_mb << 20), "--tmpfs", "/tmp"]
-        argv += ["--bind", str(slot.workdir.path), "/work", "--chdir", "/work", "--clearenv"]
+        argv += ["--proc", "/proc", "--dev", "/dev", "--bind", str(slot.workdir.tmp), "/tmp"]
+        argv += ["--bind", str(slot.workdir.work), "/work", "--chdir", "/work", "--clearenv"]
         for key, value in (*BASE_ENV, *step.env):
             argv += ["--setenv", key, value]
         return [*argv, "--", *step.argv]
@@ -145,12 +160,62 @@ class BwrapBackend:
             raise SandboxError(f"bwrap cannot start a sandbox here: exit {result.exit_code}, {result.stderr[-500:]!r}")
 
 
+def claim_uids(uid_base: int, count: int) -> list[int]:
+    """`count` host uids no other backend instance on this machine uses (held by flock until the process exits):
+    RLIMIT_NPROC and the leftover checks are per uid, so two graders must never share one."""
+    lock_dir = BASE_DIR / "uids"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    uids: list[int] = []
+    uid = uid_base
+    while len(uids) < count:
+        if uid > uid_base + 4096:
+            raise SandboxError(f"no free sandbox uid in {uid_base}..{uid_base + 4096}")
+        fd = os.open(lock_dir / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _UID_LOCKS.append(fd)  # held for the life of the process
+            uids.append(uid)
+        except BlockingIOError:
+            os.close(fd)
+        uid += 1
+    return uids
+
+
+_UID_LOCKS: list[int] = []
+
+
+def reap_stale_slots() -> None:
+    """Remove work dirs and cgroups left by grader processes that died without `close()`."""
+    for path in [
+        *BASE_DIR.glob("*-slot*"),
+        *CGROUP_ROOT.glob("*/codealign-bwrap/*-slot*"),
+        *CGROUP_ROOT.glob("codealign-bwrap/*-slot*"),
+    ]:
+        pid = int(path.name.split("-", 1)[0]) if path.name.split("-", 1)[0].isdigit() else None
+        if pid is None or _alive(pid):
+            continue
+        with contextlib.suppress(OSError, SandboxError):
+            if os.path.ismount(path):
+                umount(path)
+            path.rmdir()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 class _Slot:
     """One concurrency slot: a private host uid, a work-dir tmpfs and a cgroup, all reused across jobs."""
 
-    def __init__(self, backend: BwrapBackend, index: int, uid: int):
+    def __init__(self, backend: BwrapBackend, index: int, uid: int | None):
         self.backend, self.index, self.uid = backend, index, uid
-        name = f"{os.getpid()}-slot{index}"
+        name = f"{os.getpid()}-{id(backend):x}-slot{index}"  # unique per backend instance, pid first (stale reaping)
         self.workdir = SlotDir(name, owner_uid=uid, mount_tmpfs=backend.privileged)
         self.cgroup = SlotCgroup(name, owner_uid=uid) if backend.use_cgroups else None
         self.leftovers = 0  # processes found alive after a step (should stay 0: the pid namespace kills them)
@@ -164,20 +229,19 @@ class _Slot:
         self.workdir.hide(step.hidden)
         self.workdir.place(files)
         oom_before = self.cgroup.oom_kills() if self.cgroup else 0
-        status_r, status_w = os.pipe()
+        status = _StatusPipe()
         try:
-            argv = self.backend.launcher_argv(self, self.backend.bwrap_argv(self, step, limits, status_w), limits)
+            argv = self.backend.launcher_argv(
+                self, self.backend.bwrap_argv(self, step, limits, status.write_fd), limits
+            )
             raw = run_process(
                 argv, cwd="/", env={}, stdin=step.stdin, timeout_s=step.timeout_s or limits.timeout_s,
-                output_bytes=limits.output_bytes, user=self.uid, group=self.uid, pass_fds=(status_w,),
+                output_bytes=limits.output_bytes, user=self.uid, group=self.uid, pass_fds=(status.write_fd,),
+                stop=status.kill_namespace,
             )  # fmt: skip
-            os.close(status_w)
-            status_w = -1
-            started = b"child-pid" in _read_all(status_r)
+            started = status.finish()
         finally:
-            os.close(status_r)
-            if status_w >= 0:
-                os.close(status_w)
+            status.close()
         oom = bool(self.cgroup) and self.cgroup.oom_kills() > oom_before
         self._check_empty()
         if not started and not raw.timed_out:
@@ -209,18 +273,61 @@ class _Slot:
             self.cgroup.remove()
 
 
-def _read_all(fd: int) -> bytes:
-    os.set_blocking(fd, False)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except BlockingIOError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _StatusPipe:
+    """bwrap's `--json-status-fd`: `{"child-pid": N}` once the sandbox exists (N is the pid namespace's init as the
+    host sees it), `{"exit-code": N}` at the end. No child-pid means bwrap failed before the program started."""
+
+    def __init__(self):
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        self.data = b""
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.read_fd, 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            self.data += chunk
+
+    def child_pid(self) -> int | None:
+        self._drain()
+        for line in self.data.splitlines():
+            with contextlib.suppress(ValueError, AttributeError):
+                pid = json.loads(line).get("child-pid")
+                if isinstance(pid, int):
+                    return pid
+        return None
+
+    def kill_namespace(self, proc: subprocess.Popen) -> None:
+        """SIGKILL the namespace's init: the kernel kills every process in it, bwrap reaps init and exits, and
+        nothing is left for the host's PID 1 to reap (killing bwrap first would orphan the init as a zombie)."""
+        pid = self.child_pid()
+        if pid is not None and _parent_of(pid) == proc.pid:  # never signal a pid that is not bwrap's own child
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+
+    def finish(self) -> bool:
+        os.close(self.write_fd)
+        self.write_fd = -1
+        return self.child_pid() is not None
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            if fd >= 0:
+                os.close(fd)
 
 
 def bwrap_available() -> str | None:

@@ -91,7 +91,8 @@ def c_family_assert_source(solution: str, tests: str) -> str:
     joined = solution.replace("\\\n", "")
     used = set(_IDENT.findall(tests)) | {"main", "printf", "scanf", "char", "int", "return", "if", "void"}
     undefs = "".join(f"#undef {name}\n" for name in sorted(set(_DEFINE.findall(joined)) & used))
-    guard = f"\n#undef NDEBUG\n#undef assert\n#include <assert.h>\n#include <stdio.h>\n{undefs}#undef codealign_tests_main\n"
+    # The solution's macros go first, then <assert.h> again with NDEBUG off (it may be re-included on purpose).
+    guard = f"\n{undefs}#undef NDEBUG\n#undef assert\n#include <assert.h>\n#include <stdio.h>\n#undef codealign_tests_main\n"
     epilogue = (
         "\nint main(void) {\n  codealign_tests_main();\n  char nonce[80] = {0};\n"
         '  if (scanf("%64s", nonce) != 1) return 3;\n  printf("\\nCODEALIGN %s pass \\"\\"\\n", nonce);\n'

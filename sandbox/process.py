@@ -10,7 +10,7 @@ import selectors
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -109,8 +109,12 @@ def run_process(
     user: int | None = None,
     group: int | None = None,
     pass_fds: Sequence[int] = (),
+    stop: Callable[[subprocess.Popen], None] | None = None,
 ) -> RawRun:
-    """Run `argv` in a new session; on timeout or output overflow SIGKILL the whole process group."""
+    """Run `argv` in a new session; on timeout or output overflow SIGKILL the whole process group.
+
+    `stop(proc)`, when given, is called first if the process is still running at that point: a backend that knows
+    a better way to end everything (bwrap: kill the pid namespace's init, so bwrap itself reaps it) uses it."""
     start = time.monotonic()
     proc = subprocess.Popen(
         list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=dict(env),
@@ -121,6 +125,8 @@ def run_process(
     try:
         timed_out = _pump(proc, stdin, start + timeout_s, capture)
     finally:
+        if stop is not None and proc.poll() is None:
+            stop(proc)
         kill_group(proc.pid)  # leftovers in the group die with the run, whatever happened
         for pipe in (proc.stdin, proc.stdout, proc.stderr):
             if pipe and not pipe.closed:

@@ -33,7 +33,7 @@ def _mount_tmpfs(path: Path, size_mb: int) -> None:
         raise SandboxError(f"cannot mount the work-dir tmpfs on {path}: {os.strerror(err)}")
 
 
-def _umount(path: Path) -> None:
+def umount(path: Path) -> None:
     if _libc.umount2(str(path).encode(), MNT_DETACH) != 0:
         err = ctypes.get_errno()
         raise SandboxError(f"cannot unmount the work-dir tmpfs on {path}: {os.strerror(err)}")
@@ -85,15 +85,26 @@ class SlotDir:
             os.chmod(self.path, 0o1777)
 
     def reset(self, size_mb: int) -> None:
-        """An empty work dir for a new job."""
+        """An empty work dir and tmp dir for a new job (one tmpfs: they share the size and inode limits)."""
         self.clear()
         if self.mount_tmpfs:
             _mount_tmpfs(self.path, size_mb)
             self.mounted = True
+        for sub in (self.work, self.tmp):
+            sub.mkdir(mode=0o1777, exist_ok=True)
+            os.chmod(sub, 0o1777)
+
+    @property
+    def work(self) -> Path:
+        return self.path / "work"
+
+    @property
+    def tmp(self) -> Path:
+        return self.path / "tmp"
 
     def clear(self) -> None:
         if self.mounted:
-            _umount(self.path)
+            umount(self.path)
             self.mounted = False
         elif not self.mount_tmpfs:
             root_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
@@ -105,7 +116,7 @@ class SlotDir:
 
     def place(self, files: Iterable[File]) -> None:
         """(Re)create `files`: read-only ones owned by root (0444), the rest owned by the slot's uid."""
-        root_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        root_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY)
         try:
             for f in files:
                 parts = _check_relative(f.path)
@@ -132,7 +143,7 @@ class SlotDir:
             os.close(fd)
 
     def hide(self, paths: Iterable[str]) -> None:
-        root_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        root_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY)
         try:
             for path in paths:
                 parts = _check_relative(path)

@@ -1,0 +1,78 @@
+"""Grade a JSONL file of tasks in a sandbox.
+
+    python -m sandbox.grade --backend bwrap --jobs 4 --input tasks.jsonl --output verdicts.jsonl
+
+Input rows: {"id", "language", "solution", "tests": {...}} (see `sandbox.tasks`). Output rows, in input order:
+{"id", "passed", "status", "duration_s", "detail"}. Every input row is validated before anything runs; a malformed
+row stops the run with its line number. A sandbox failure (`status: "sandbox_error"`) is counted, logged and makes
+the exit code 2: it is not a verdict about the program.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from contextlib import closing
+from pathlib import Path
+
+from sandbox.api import BACKENDS, get_backend, run_many
+from sandbox.base import Limits, Status
+from sandbox.tasks import TaskError, iter_jsonl_tasks
+
+logger = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.grade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=sorted(BACKENDS), required=True)
+    parser.add_argument("--input", required=True, help="JSONL file of tasks")
+    parser.add_argument("--output", required=True, help="JSONL file of verdicts ('-' for stdout)")
+    parser.add_argument("--jobs", type=int, default=2, help="programs graded at once")
+    parser.add_argument("--timeout-s", type=float, default=Limits.timeout_s, help="wall clock per run step")
+    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb)
+    parser.add_argument("--pids", type=int, default=Limits.pids)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        tasks = list(iter_jsonl_tasks(args.input))
+    except (TaskError, OSError) as exc:
+        logger.error("%s", exc)
+        return 1
+    limits = Limits(timeout_s=args.timeout_s, memory_mb=args.memory_mb, pids=args.pids)
+    start = time.monotonic()
+    with closing(get_backend(args.backend)) as backend:
+        results = run_many(tasks, backend, jobs=args.jobs, limits=limits, errors="status")
+    elapsed_s = time.monotonic() - start
+    text = "".join(json.dumps(result.to_row(task.id)) + "\n" for task, result in zip(tasks, results))
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    counts = Counter(r.status.value for r in results)
+    logger.info(
+        "graded %d programs in %.1f s (%.1f/s): %s",
+        len(tasks),
+        elapsed_s,
+        len(tasks) / max(elapsed_s, 1e-9),
+        dict(counts),
+    )
+    if counts.get(Status.SANDBOX_ERROR.value):
+        logger.error("%d sandbox failures: those rows are not verdicts", counts[Status.SANDBOX_ERROR.value])
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
