@@ -129,6 +129,12 @@ class DockerBackend:
         self._discard(box)
         self._refill(limits)
 
+    def _recycle_idle(self, box: Sandbox) -> None:
+        log.warning("sandbox container %s died while idle; replacing it", box.container.short_id)
+        with self._lock:
+            self.recycled += 1
+        self._discard(box)
+
     def _acquire(self, limits: Limits) -> Sandbox:
         if self._closed:
             raise SandboxError("this DockerBackend was closed; create a new one")
@@ -136,6 +142,9 @@ class DockerBackend:
             box = self._free.get(timeout=ACQUIRE_TIMEOUT_S)
         except queue.Empty as exc:
             raise SandboxError(f"no sandbox container became free within {ACQUIRE_TIMEOUT_S:.0f} s") from exc
+        if box is not None and box.channel.peer_closed():  # died while idle (killed, engine restarted)
+            self._recycle_idle(box)
+            box = None
         if box is not None and box.limits_key != container_limits(limits) and not box.update_limits(limits):
             self._discard(box)
             box = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import struct
 import time
 
@@ -83,6 +84,17 @@ class Channel:
         frame = bytes(self._payload[4 : 4 + size])
         del self._payload[: 4 + size]
         return frame
+
+    def peer_closed(self) -> bool:
+        """True when the container's end of the stream is gone (container died while idle): a cheap peek."""
+        if self._raw or self._payload:
+            return False
+        try:
+            return self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError, ValueError):  # no data yet; ValueError: TLS sockets cannot peek
+            return False
+        except OSError:
+            return True
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

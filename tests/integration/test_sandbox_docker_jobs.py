@@ -166,3 +166,26 @@ def test_docker_run_backend_uses_and_removes_a_fresh_container():
         backend.close()
     assert first.stdout == b"sandbox\n" and second.stdout == b"[]\n"
     assert wait_for(lambda: not pool_containers(client, backend.pool_label))
+
+
+def test_container_killed_mid_job_is_retried_once_in_a_fresh_one():
+    import threading
+    import time
+
+    from sandbox.docker_backend import DockerBackend
+
+    client = docker_or_skip()
+    with DockerBackend(pool_size=1) as backend:
+        (victim,) = pool_containers(client, backend.pool_label)
+        killer = threading.Timer(0.5, victim.kill)
+        killer.start()
+        started = time.monotonic()
+        result = run_one(backend, "import time\ntime.sleep(1.5)\nprint('done')")
+        killer.join()
+        assert result.exit_code == 0 and result.stdout == b"done\n"
+        assert time.monotonic() - started >= 2.0 and backend.recycled == 1  # ran twice: killed once, then retried
+        (idle,) = pool_containers(client, backend.pool_label)
+        idle.kill()  # dies while idle: the next job must notice before using it
+        assert wait_for(lambda: idle.reload() or idle.status == "exited")
+        assert run_one(backend, "print('fresh')").stdout == b"fresh\n"
+        assert backend.recycled == 2
