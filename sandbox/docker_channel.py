@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MUX_HEADER_BYTES = 8
 STDOUT_STREAM = 1
+SEND_TIMEOUT_S = 60.0  # a job's files and stdin reach a live supervisor in well under a second
 MAX_FRAME_BYTES = 256 * 1024 * 1024  # a reply holds at most a few capped outputs; more means a corrupt stream
 
 
@@ -34,6 +35,7 @@ class Channel:
     def send(self, obj: dict) -> None:
         data = json.dumps(obj).encode()
         try:
+            self._sock.settimeout(SEND_TIMEOUT_S)  # blocking with a bound (peer_closed leaves it non-blocking)
             self._sock.sendall(struct.pack(">I", len(data)) + data)
         except OSError as exc:
             raise SandboxError(f"lost the sandbox container's stdin: {exc}") from exc
@@ -89,8 +91,9 @@ class Channel:
         """True when the container's end of the stream is gone (container died while idle): a cheap peek."""
         if self._raw or self._payload:
             return False
-        try:
-            return self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        try:  # non-blocking mode, not only MSG_DONTWAIT: in timeout mode Python would wait for readability first
+            self._sock.setblocking(False)
+            return self._sock.recv(1, socket.MSG_PEEK) == b""
         except (BlockingIOError, InterruptedError, ValueError):  # no data yet; ValueError: TLS sockets cannot peek
             return False
         except OSError:

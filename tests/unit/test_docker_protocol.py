@@ -125,3 +125,14 @@ def test_containers_are_created_hardened():
     assert config["security_opt"] == ["no-new-privileges"]
     assert "size=16m" in config["tmpfs"]["/work"] and "nr_inodes=" in config["tmpfs"]["/tmp"]
     assert "privileged" not in config and "volumes" not in config and "mounts" not in config
+
+
+def test_peer_closed_tells_a_dead_container_from_an_idle_one(pair):
+    channel, peer = pair
+    assert channel.peer_closed() is False  # idle: nothing to read, but open
+    channel.send({"op": "ping"})  # the peek left the socket usable for a blocking send
+    peer.sendall(mux(1, framed({"ok": True})))
+    assert channel.peer_closed() is False  # data waiting is no EOF
+    assert channel.recv(timeout_s=5) == {"ok": True}
+    peer.close()
+    assert channel.peer_closed() is True
