@@ -11,7 +11,9 @@ What decides a pass (never an exit code alone):
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import marshal
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,26 @@ from sandbox.tasks import CodeTask
 
 PY_HARNESS_FILE = "_harness.py"
 PY_HARNESS_SOURCE = (Path(__file__).parent / "py_harness.py").read_bytes()
+# Compiling the ~600-line harness costs more than the rest of a short test run, and a main script is never cached
+# as .pyc: ship it precompiled (marshal, with the interpreter's magic number) plus the source as a fallback for a
+# sandbox Python of another version. The loader below is all that gets compiled per run.
+PY_HARNESS_CODE = importlib.util.MAGIC_NUMBER + marshal.dumps(compile(PY_HARNESS_SOURCE, "_harness_main.py", "exec"))
+PY_HARNESS_LOADER = b"""import marshal, sys  # run with the work dir as cwd (both backends do)
+magic = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER
+with open("_harness_code.bin", "rb") as f:
+    data = f.read()
+if data.startswith(magic):
+    code = marshal.loads(data[len(magic):])
+else:
+    with open("_harness_main.py", "rb") as f:
+        code = compile(f.read(), "_harness_main.py", "exec")
+exec(code, {"__name__": "__main__", "__file__": __file__, "__builtins__": __builtins__})
+"""
+PY_HARNESS_FILES = (
+    File(PY_HARNESS_FILE, PY_HARNESS_LOADER),
+    File("_harness_code.bin", PY_HARNESS_CODE),
+    File("_harness_main.py", PY_HARNESS_SOURCE),
+)
 COMPILE_TIMEOUT_S = 60.0  # javac/rustc on a loaded 2-core machine; the run steps use Limits.timeout_s
 DETAIL_CHARS = 500
 
@@ -47,7 +69,7 @@ def prepare(task: CodeTask, limits: Limits | None = None) -> PreparedJob:
             if kind == "pytest"
             else ("/usr/bin/python3", "-I", "-S", PY_HARNESS_FILE)
         )
-        files = (File("solution.py", task.solution.encode()), File(PY_HARNESS_FILE, PY_HARNESS_SOURCE))
+        files = (File("solution.py", task.solution.encode()), *PY_HARNESS_FILES)
         step = Step(argv=argv, name="tests", stdin=json.dumps(spec).encode(), files=files)
         return PreparedJob(task, Job(steps=(step,), limits=limits), nonce)
     tests = task.tests.code if kind == "assert" else None
@@ -113,6 +135,7 @@ EVIDENCE_STATUS = {
     "error": Status.RUNTIME_ERROR,
     "died": Status.RUNTIME_ERROR,
     "compile_error": Status.COMPILE_ERROR,
+    "memory": Status.MEMORY_LIMIT,  # MemoryError in the solution (an allocation the limit or the heap refused)
 }
 ASSERTION_MARKERS = ("Assertion", "assertion", "AssertionError", "assert!", "assert_eq!")
 

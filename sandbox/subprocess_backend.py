@@ -67,6 +67,12 @@ class SubprocessBackend:
     def close(self) -> None:
         pass
 
+    def __enter__(self) -> SubprocessBackend:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def _remove(path: str) -> None:
     if os.path.isdir(path) and not os.path.islink(path):

@@ -76,7 +76,7 @@ def _open_dir(parts: list[str], root_fd: int, create: bool) -> int:
 
 class SlotDir:
     def __init__(self, name: str, owner_uid: int, mount_tmpfs: bool):
-        self.owner_uid, self.mount_tmpfs, self.mounted = owner_uid, mount_tmpfs, False
+        self.owner_uid, self.mount_tmpfs, self.mounted, self.size_mb = owner_uid, mount_tmpfs, False, 0
         if mount_tmpfs:
             self.path = BASE_DIR / name
             self.path.mkdir(parents=True, exist_ok=True)
@@ -85,14 +85,39 @@ class SlotDir:
             os.chmod(self.path, 0o1777)
 
     def reset(self, size_mb: int) -> None:
-        """An empty work dir and tmp dir for a new job (one tmpfs: they share the size and inode limits)."""
-        self.clear()
-        if self.mount_tmpfs:
-            _mount_tmpfs(self.path, size_mb)
-            self.mounted = True
+        """An empty work dir and tmp dir for a new job (one tmpfs: they share the size and inode limits).
+
+        Fast path: the tmpfs stays mounted and the few files a job leaves are unlinked. A job that left many files,
+        or a different size, gets a fresh tmpfs (unmount + mount), which is O(1) whatever was left behind."""
+        if not (self.mounted and self.size_mb == size_mb and self._wipe_small()):
+            self.clear()
+            if self.mount_tmpfs:
+                _mount_tmpfs(self.path, size_mb)
+                self.mounted, self.size_mb = True, size_mb
         for sub in (self.work, self.tmp):
             sub.mkdir(mode=0o1777, exist_ok=True)
             os.chmod(sub, 0o1777)
+
+    def _wipe_small(self, max_entries: int = 64) -> bool:
+        """Unlink what the last job left if it is a handful of plain entries; False means: remount instead."""
+        root_fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for sub in ("work", "tmp"):
+                try:
+                    sub_fd = os.open(sub, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=root_fd)
+                except OSError:
+                    return False
+                try:
+                    names = os.listdir(sub_fd)
+                    if len(names) > max_entries:
+                        return False
+                    for name in names:
+                        _remove(name, sub_fd)
+                finally:
+                    os.close(sub_fd)
+            return set(os.listdir(root_fd)) <= {"work", "tmp"}
+        finally:
+            os.close(root_fd)
 
     @property
     def work(self) -> Path:

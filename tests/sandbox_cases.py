@@ -101,7 +101,7 @@ def probe():
 """
 PROBE_TESTS = """
 r = probe()
-assert r["work"] == ["_harness.py", "solution.py"], r
+assert r["work"] == ["_harness.py", "_harness_code.bin", "_harness_main.py", "solution.py"], r
 assert r["tmp"] == [], r
 assert r["strangers"] == [], r
 assert r["env"] == [], r
@@ -112,3 +112,37 @@ PROBE = {
     "solution": PROBE_SOLUTION,
     "tests": {"kind": "assert", "code": PROBE_TESTS},
 }
+
+
+def _py(tid: str, solution: str, code: str, entry_point: str | None = None) -> dict[str, Any]:
+    tests: dict[str, Any] = {"kind": "assert", "code": code}
+    if entry_point:
+        tests["entry_point"] = entry_point
+    return {"id": f"fidelity-{tid}", "language": "python", "solution": solution, "tests": tests}
+
+
+# Correct programs written the way HumanEval/MBPP tasks are: each exercises one way the tests reach into the
+# solution (helpers, classes, generators, module aliases, objects built by the tests). All must pass.
+FIDELITY = [
+    _py("helper-from-prompt", "import math\n\ndef poly(xs, x):\n    return sum(c * math.pow(x, i) for i, c in enumerate(xs))\n\ndef find_zero(xs):\n    lo, hi = -100.0, 100.0\n    for _ in range(200):\n        mid = (lo + hi) / 2\n        if poly(xs, lo) * poly(xs, mid) <= 0:\n            hi = mid\n        else:\n            lo = mid\n    return lo\n",
+        "METADATA = {}\n\ndef check(candidate):\n    import copy\n    import random\n    rng = random.Random(42)\n    for _ in range(20):\n        coeffs = [rng.randint(1, 5), rng.randint(1, 5)]\n        solution = candidate(copy.deepcopy(coeffs))\n        assert math.fabs(poly(coeffs, solution)) < 1e-4\n", "find_zero"),
+    _py("float-tolerance", "def mean(xs):\n    return sum(xs) / len(xs)\n", "def check(candidate):\n    assert abs(candidate([1.0, 2.0, 4.0]) - 7 / 3) < 1e-6\n", "mean"),
+    _py("mbpp-set-compare", "def common(a, b):\n    return list(set(a) & set(b))\n", "assert set(common((3, 4, 5, 6), (5, 7, 4, 10))) == set((4, 5))\n"),
+    _py("mbpp-builtin-name", "def sum(a, b):\n    s = 0\n    for i in range(1, min(a, b) + 1):\n        if a % i == 0 and b % i == 0:\n            s += i\n    return s\n", "assert sum(10, 15) == 6\nassert sum(100, 150) == 93\n"),
+    _py("objects-built-by-tests", "class Node:\n    def __init__(self, data):\n        self.data, self.left, self.right = data, None, None\n\ndef max_height(node):\n    if node is None:\n        return 0\n    return 1 + max(max_height(node.left), max_height(node.right))\n",
+        "class Node:\n    def __init__(self, data):\n        self.data, self.left, self.right = data, None, None\n\nroot = Node(1)\nroot.left = Node(2)\nroot.left.left = Node(3)\nassert max_height(root) == 3\n"),
+    _py("solution-class-instances", "class Pair:\n    def __init__(self, a, b):\n        self.a, self.b = a, b\n\ndef max_chain_length(arr, n):\n    arr = sorted(arr, key=lambda p: p.b)\n    count, end = 0, float('-inf')\n    for p in arr:\n        if p.a > end:\n            count, end = count + 1, p.b\n    return count\n",
+        "assert max_chain_length([Pair(5, 24), Pair(15, 25), Pair(27, 40), Pair(50, 60)], 4) == 3\n"),
+    _py("generator-and-map", "def squares(n):\n    return map(lambda x: x * x, range(n))\n", "assert list(squares(4)) == [0, 1, 4, 9]\nassert 9 in squares(4)\nassert sorted(squares(3), reverse=True) == [4, 1, 0]\n"),
+    _py("module-alias-from-solution", "import math as m\nimport re\n\ndef hyp(a, b):\n    return m.sqrt(a * a + b * b)\n", "assert m.isclose(hyp(3, 4), 5.0)\nassert re.match('a+', 'aaa')\n"),
+    _py("nested-types", "def stats(xs):\n    return {'min': min(xs), 'max': max(xs), 'pairs': [(x, -x) for x in xs], 'uniq': frozenset(xs)}\n",
+        "def check(candidate):\n    r = candidate([3, 1, 3])\n    assert r == {'min': 1, 'max': 3, 'pairs': [(3, -3), (1, -1), (3, -3)], 'uniq': frozenset({1, 3})}\n    assert isinstance(r['pairs'][0], tuple)\n", "stats"),
+    _py("returns-none-and-prints", "def greet(name):\n    print('hello', name)\n", "assert greet('x') is None\n"),
+    _py("exception-expected", "def safe_div(a, b):\n    if b == 0:\n        raise ZeroDivisionError('b is 0')\n    return a / b\n", "try:\n    safe_div(1, 0)\n    raise AssertionError('no exception')\nexcept ZeroDivisionError:\n    pass\nassert safe_div(1, 4) == 0.25\n"),
+    _py("truthiness-and-debug-messages", "def is_even(n):\n    return n % 2 == 0\n", "def check(candidate):\n    assert candidate(4) == True, 'This prints if this assert fails 1 (good for debugging!)'\n    assert not candidate(3)\n    assert True\n", "is_even"),
+    _py("many-calls", "def f(x):\n    return x * 2 + 1\n", "for i in range(2000):\n    assert f(i) == 2 * i + 1\n"),
+    _py("function-named-like-a-module", "def statistics(xs):\n    return (min(xs), max(xs))\n", "assert statistics([3, 1, 2]) == (1, 3)\n"),
+    _py("dates-and-types", "import datetime\n\ndef next_day(y, m, d):\n    return datetime.date(y, m, d) + datetime.timedelta(days=1)\n\ndef kind(x):\n    return type(x)\n",
+        "import datetime\nassert next_day(2024, 2, 28) == datetime.date(2024, 2, 29)\nassert kind(1.5) == float\n"),
+    _py("big-ints-and-special-floats", "def big(n):\n    return 3 ** n\n\ndef special():\n    return [float('inf'), -0.0, 1e-300]\n", "assert big(5000) == 3 ** 5000\nassert special() == [float('inf'), -0.0, 1e-300]\n"),
+]  # fmt: skip

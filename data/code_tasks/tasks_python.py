@@ -217,4 +217,78 @@ PYTHON_TASKS = [
             "h, w = map(int, input().split())\nfor _ in range(h):\n    print('#' * w)\nprint()\nprint('done')",
         ],
     ),
+    _assert(
+        "py-assert-flatten",
+        "Flatten an arbitrarily nested list of integers.",
+        "def flatten(xs):\n    out = []\n    for x in xs:\n        if isinstance(x, list):\n            out.extend(flatten(x))\n        else:\n            out.append(x)\n    return out",
+        "def check(candidate):\n    assert candidate([1, [2, [3, [4]]], 5]) == [1, 2, 3, 4, 5]\n    assert candidate([]) == []\n    assert candidate([[[]]]) == []\n",
+        [
+            "def flatten(xs):\n    out = []\n    for x in xs:\n        if isinstance(x, list):\n            out.extend(x)\n        else:\n            out.append(x)\n    return out"
+        ],
+        entry_point="flatten",
+    ),
+    _assert(
+        "py-assert-roman",
+        "Convert a positive integer below 4000 to a Roman numeral.",
+        "def to_roman(n):\n    table = [(1000, 'M'), (900, 'CM'), (500, 'D'), (400, 'CD'), (100, 'C'), (90, 'XC'), (50, 'L'), (40, 'XL'), (10, 'X'), (9, 'IX'), (5, 'V'), (4, 'IV'), (1, 'I')]\n    out = ''\n    for value, sym in table:\n        while n >= value:\n            out += sym\n            n -= value\n    return out",
+        "assert to_roman(1994) == 'MCMXCIV'\nassert to_roman(4) == 'IV'\nassert to_roman(3999) == 'MMMCMXCIX'\n",
+        [
+            "def to_roman(n):\n    table = [(1000, 'M'), (500, 'D'), (100, 'C'), (50, 'L'), (10, 'X'), (5, 'V'), (1, 'I')]\n    out = ''\n    for value, sym in table:\n        while n >= value:\n            out += sym\n            n -= value\n    return out"
+        ],
+    ),
+    _assert(
+        "py-assert-anagram-groups",
+        "Group words that are anagrams; return a sorted list of sorted groups.",
+        "def anagram_groups(words):\n    groups = {}\n    for w in words:\n        groups.setdefault(''.join(sorted(w)), []).append(w)\n    return sorted(sorted(g) for g in groups.values())",
+        "def check(candidate):\n    assert candidate(['eat', 'tea', 'tan', 'ate', 'nat', 'bat']) == [['ate', 'eat', 'tea'], ['bat'], ['nat', 'tan']]\n    assert candidate([]) == []\n",
+        [
+            "def anagram_groups(words):\n    groups = {}\n    for w in words:\n        groups.setdefault(len(w), []).append(w)\n    return sorted(sorted(g) for g in groups.values())"
+        ],
+        entry_point="anagram_groups",
+    ),
+    _assert(
+        "py-assert-float-round",
+        "Return the area of a circle of radius r rounded to 2 decimals.",
+        "import math\n\ndef circle_area(r):\n    return round(math.pi * r * r, 2)",
+        "assert circle_area(1) == 3.14\nassert circle_area(2.5) == 19.63\nassert circle_area(0) == 0\n",
+        [
+            "def circle_area(r):\n    return round(3.14 * r * r, 2)",
+            "import math\n\ndef circle_area(r):\n    return str(round(math.pi * r * r, 2))",
+        ],
+    ),
+    _assert(
+        "py-assert-generator",
+        "Yield the first n Fibonacci numbers (a generator).",
+        "def fib_gen(n):\n    a, b = 0, 1\n    for _ in range(n):\n        yield a\n        a, b = b, a + b",
+        "assert list(fib_gen(7)) == [0, 1, 1, 2, 3, 5, 8]\nassert list(fib_gen(0)) == []\n",
+        ["def fib_gen(n):\n    a, b = 1, 1\n    for _ in range(n):\n        yield a\n        a, b = b, a + b"],
+    ),
+    _pytest(
+        "py-pytest-bank",
+        "An Account class: deposit(x), withdraw(x) raising ValueError when overdrawn, balance.",
+        "class Account:\n    def __init__(self):\n        self.balance = 0\n    def deposit(self, x):\n        self.balance += x\n    def withdraw(self, x):\n        if x > self.balance:\n            raise ValueError('insufficient funds')\n        self.balance -= x",
+        "import pytest\nfrom solution import Account\n\n\ndef test_flow():\n    a = Account()\n    a.deposit(10)\n    a.withdraw(4)\n    assert a.balance == 6\n\n\ndef test_overdraw():\n    a = Account()\n    with pytest.raises(ValueError):\n        a.withdraw(1)\n",
+        [
+            "class Account:\n    def __init__(self):\n        self.balance = 0\n    def deposit(self, x):\n        self.balance += x\n    def withdraw(self, x):\n        self.balance -= x"
+        ],
+    ),
+    _stdio(
+        "py-stdio-fizz-count",
+        "Read n; print how many numbers in 1..n are divisible by 3 or 5.",
+        "n = int(input())\nprint(sum(1 for i in range(1, n + 1) if i % 3 == 0 or i % 5 == 0))",
+        [("15\n", "7\n"), ("1\n", "0\n"), ("100\n", "47\n")],
+        [
+            "n = int(input())\nprint(sum(1 for i in range(1, n) if i % 3 == 0 or i % 5 == 0))",
+            "n = int(input())\nprint(n // 3 + n // 5)",
+        ],
+    ),
+    _stdio(
+        "py-stdio-matrix-sum",
+        "Read r and c, then r rows of c integers; print the row sums, one per line.",
+        "r, c = map(int, input().split())\nfor _ in range(r):\n    print(sum(map(int, input().split())))",
+        [("2 3\n1 2 3\n4 5 6\n", "6\n15\n"), ("1 1\n-7\n", "-7\n")],
+        [
+            "r, c = map(int, input().split())\nrows = [list(map(int, input().split())) for _ in range(r)]\nprint(' '.join(str(sum(x)) for x in rows))"
+        ],
+    ),
 ]

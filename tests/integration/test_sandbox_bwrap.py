@@ -19,6 +19,7 @@ from sandbox.api import get_backend, run, run_many
 from sandbox.base import Limits, SandboxError, Status
 from tests.sandbox_attacks import ATTACKS
 from tests.sandbox_cases import (
+    FIDELITY,
     HOST_CANARIES,
     PROBE,
     SECRET_ENV,
@@ -158,3 +159,10 @@ def test_concurrent_slots_agree(backend):
         parallel = run_many(rows * 2, two, jobs=2)
     sequential = run_many(rows * 2, backend, jobs=1)
     assert [r.status for r in parallel] == [r.status for r in sequential]
+
+
+@pytest.mark.parametrize("row", FIDELITY, ids=lambda r: r["id"])
+def test_harness_fidelity(backend, row):
+    """Correct HumanEval/MBPP-style programs pass through the two-process harness unchanged."""
+    result = run(row, backend)
+    assert result.passed, (result.status, result.detail)

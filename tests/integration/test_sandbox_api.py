@@ -1,0 +1,121 @@
+"""The public entry points on real backends: the grading CLI, the code reward (single and batched), the
+subprocess baseline, and sandbox failures that must raise instead of scoring 0."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rewards.code_rewards import code_reward, code_rewards_batch
+from sandbox.api import get_backend, run_many
+from sandbox.base import SandboxError, Status
+from tests.sandbox_cases import one_per_language_and_kind
+
+pytestmark = pytest.mark.integration
+
+ADD_TESTS = {
+    "kind": "assert",
+    "code": "def check(candidate):\n    assert candidate(2, 3) == 5\n",
+    "entry_point": "add",
+}
+RIGHT = "Here you go:\n```python\ndef add(a, b):\n    return a + b\n```"
+WRONG = "```python\ndef add(a, b):\n    return a - b\n```"
+
+
+@pytest.fixture(scope="module")
+def bwrap():
+    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
+
+    reason = bwrap_available()
+    if reason is None:
+        try:
+            resolve_rootfs(None)
+        except SandboxError as exc:
+            reason = str(exc)
+    if reason:
+        pytest.skip(reason)
+    with get_backend("bwrap", slots=2) as backend:
+        yield backend
+
+
+@pytest.mark.bwrap
+def test_grade_cli_writes_one_verdict_per_row(tmp_path, bwrap):
+    rows = [row for row, _ in one_per_language_and_kind() if row["language"] in ("python", "javascript")]
+    src, out = tmp_path / "tasks.jsonl", tmp_path / "verdicts.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cmd = [
+        sys.executable,
+        "-m",
+        "sandbox.grade",
+        "--backend",
+        "bwrap",
+        "--jobs",
+        "2",
+        "--input",
+        str(src),
+        "--output",
+        str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    verdicts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [v["id"] for v in verdicts] == [r["id"] for r in rows]
+    assert [v["passed"] for v in verdicts] == ["#" not in r["id"] for r in rows]
+    assert set(verdicts[0]) == {"id", "passed", "status", "duration_s", "detail"}
+
+
+def test_grade_cli_rejects_a_bad_row_with_its_line(tmp_path):
+    src = tmp_path / "tasks.jsonl"
+    src.write_text(json.dumps({"id": "a", "language": "python", "solution": "", "tests": {"kind": "nope"}}) + "\n")
+    cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "subprocess", "--input", str(src), "--output", "-"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "tasks.jsonl:1" in proc.stderr and "tests.kind" in proc.stderr
+
+
+@pytest.mark.bwrap
+def test_code_reward_single_and_batch(bwrap):
+    assert code_reward(RIGHT, ADD_TESTS, "python", backend=bwrap) == 1.0
+    assert code_reward(WRONG, ADD_TESTS, "python", backend=bwrap) == 0.0
+    assert code_reward("no code at all", ADD_TESTS, "python", backend=bwrap) == 0.0
+    batch = code_rewards_batch(
+        [RIGHT, WRONG, "nothing", RIGHT],
+        [ADD_TESTS, ADD_TESTS, ADD_TESTS, {"kind": "?"}],
+        "python",
+        backend=bwrap,
+        jobs=2,
+    )
+    assert batch == [1.0, 0.0, 0.0, None]
+
+
+@pytest.mark.bwrap
+def test_sandbox_failure_raises_instead_of_scoring_zero():
+    broken = get_backend("bwrap", slots=1)
+    broken.close()  # its work dir and cgroup are gone: every run is an infrastructure failure now
+    with pytest.raises(SandboxError):
+        code_reward(RIGHT, ADD_TESTS, "python", backend=broken)
+    with pytest.raises(SandboxError):
+        code_rewards_batch([RIGHT], [ADD_TESTS], "python", backend=broken)
+    assert (
+        run_many([{"id": "x", "language": "python", "solution": "", "tests": ADD_TESTS}], broken, errors="status")[
+            0
+        ].status
+        is Status.SANDBOX_ERROR
+    )
+
+
+def test_subprocess_baseline_grades_python_like_the_sandbox():
+    rows = [
+        (row, ok)
+        for row, ok in one_per_language_and_kind()
+        if row["language"] == "python" and row["tests"]["kind"] != "pytest"
+    ]
+    results = run_many([row for row, _ in rows], get_backend("subprocess"), jobs=2)
+    assert [r.passed for r in results] == [ok for _, ok in rows]
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown sandbox backend 'dokker'"):
+        get_backend("dokker")
