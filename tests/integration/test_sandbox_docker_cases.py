@@ -18,6 +18,7 @@ from sandbox.base import Limits
 from tests.integration.docker_helpers import docker_or_skip, pool_containers, sandbox_program_pids, wait_for
 from tests.sandbox_attacks import ATTACKS
 from tests.sandbox_cases import (
+    FIDELITY,
     HOST_CANARIES,
     PROBE,
     SECRET_ENV,
@@ -80,6 +81,13 @@ def test_attack(pool, loopback_listener, attack):
 def test_canonical_passes_and_perturbed_fails(pool, row, must_pass):
     result = run(row, pool)
     assert result.passed is must_pass, (result.status, result.detail)
+
+
+@pytest.mark.parametrize("row", FIDELITY, ids=lambda r: r["id"])
+def test_harness_fidelity(pool, row):
+    """Correct HumanEval/MBPP-style programs pass through the two-process harness unchanged."""
+    result = run(row, pool)
+    assert result.passed, (result.status, result.detail)
 
 
 @pytest.mark.slow
