@@ -29,6 +29,7 @@ The supervisor's own memory (~20 MB) counts against the container limit, so the 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -73,7 +74,7 @@ class DockerBackend:
         self.limits = limits or Limits()
         self.pool_label = uuid.uuid4().hex[:12]
         self.recycled = 0  # containers replaced after an anomaly (for tests and logs)
-        self._free: queue.Queue[Sandbox] = queue.Queue()
+        self._free: queue.Queue[Sandbox | None] = queue.Queue()
         self._closed = False
         self._lock = threading.Lock()
         self._remover = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-rm")
@@ -120,7 +121,8 @@ class DockerBackend:
                 log.error("could not replace a sandbox container: %s", exc)
                 self._free.put(None)
 
-        self._remover.submit(create)
+        with contextlib.suppress(RuntimeError):  # close() raced us: no replacement wanted
+            self._remover.submit(create)
 
     def _recycle(self, box: Sandbox, reason: str, limits: Limits) -> None:
         log.info("recycling sandbox container %s: %s", box.container.short_id, reason)
