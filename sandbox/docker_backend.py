@@ -238,8 +238,18 @@ class DockerRunBackend(DockerBackend):
 
 def _remove_pool_containers(client, pool_label: str) -> None:
     """Force-remove every container labelled with this pool (also at interpreter exit, if close() was skipped)."""
+    from docker.errors import APIError, NotFound
+
     try:
-        for container in client.containers.list(all=True, filters={"label": f"{LABEL}.pool={pool_label}"}):
-            container.remove(force=True)
+        containers = client.containers.list(all=True, filters={"label": f"{LABEL}.pool={pool_label}"})
     except Exception as exc:  # the engine went away: nothing left we could remove
-        log.warning("could not clean up sandbox pool %s: %s", pool_label, exc)
+        log.warning("could not list sandbox pool %s for clean-up: %s", pool_label, exc)
+        return
+    for container in containers:
+        try:
+            container.remove(force=True)
+        except NotFound:
+            pass  # auto_remove got there first
+        except APIError as exc:
+            if exc.status_code != 409:  # 409: auto-removal already in progress
+                log.warning("could not remove sandbox container %s: %s", container.short_id, exc)

@@ -163,6 +163,9 @@ class Sandbox:
             "security_opt": ["no-new-privileges"],
             "ulimits": [Ulimit(name="core", soft=0, hard=0), Ulimit(name="nofile", soft=1024, hard=1024)],
             "stdin_open": True,
+            # The supervisor exits when its stdin closes, so if the grader dies without close() (SIGKILL, SIGTERM)
+            # the engine removes the container by itself.
+            "auto_remove": True,
             "tty": False,
             "log_config": LogConfig(type="none"),
             "labels": {LABEL: "1", f"{LABEL}.pool": pool_label},
@@ -203,7 +206,14 @@ class Sandbox:
         return True
 
     def remove(self) -> None:
+        from docker.errors import APIError, NotFound
+
         try:
             self.container.remove(force=True)
-        except Exception as exc:  # already gone, or the engine is down: nothing more we can do here
+        except NotFound:
+            pass  # auto_remove got there first
+        except APIError as exc:
+            if exc.status_code != 409:  # 409: auto-removal already in progress
+                log.warning("could not remove sandbox container %s: %s", self.container.short_id, exc)
+        except Exception as exc:  # the engine is down: nothing more we can do here
             log.warning("could not remove sandbox container %s: %s", self.container.short_id, exc)

@@ -79,10 +79,10 @@ def host_pids_with(marker: str) -> list[int]:
     return found
 
 
-def pool_containers(client, pool_label: str) -> list:
+def pool_containers(client, pool_label: str, filters: dict | None = None) -> list:
     from sandbox.docker_container import LABEL
 
-    return client.containers.list(all=True, filters={"label": f"{LABEL}.pool={pool_label}"})
+    return client.containers.list(all=True, filters={"label": f"{LABEL}.pool={pool_label}", **(filters or {})})
 
 
 def wait_for(predicate, timeout_s: float = 15.0) -> bool:

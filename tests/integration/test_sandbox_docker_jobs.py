@@ -3,6 +3,7 @@ and the docker-run-per-program baseline. (Attacks are in test_sandbox_docker.py.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -186,6 +187,25 @@ def test_container_killed_mid_job_is_retried_once_in_a_fresh_one():
         assert time.monotonic() - started >= 2.0 and backend.recycled == 1  # ran twice: killed once, then retried
         (idle,) = pool_containers(client, backend.pool_label)
         idle.kill()  # dies while idle: the next job must notice before using it
-        assert wait_for(lambda: idle.reload() or idle.status == "exited")
+        running = {"status": "running", "id": idle.id}
+        assert wait_for(lambda: not pool_containers(client, backend.pool_label, filters=running))
         assert run_one(backend, "print('fresh')").stdout == b"fresh\n"
         assert backend.recycled == 2
+
+
+def test_containers_go_away_when_the_grader_is_killed(tmp_path):
+    """A grader killed without close() (SIGKILL) leaves no container behind: the engine removes them itself."""
+    import subprocess
+    import sys
+
+    client = docker_or_skip()
+    script = (
+        "import sys, time\nfrom sandbox.docker_backend import DockerBackend\n"
+        "backend = DockerBackend(pool_size=2)\nprint(backend.pool_label, flush=True)\ntime.sleep(60)\n"
+    )
+    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=os.getcwd())
+    label = grader.stdout.readline().decode().strip()
+    assert len(pool_containers(client, label)) == 2
+    grader.kill()
+    grader.wait()
+    assert wait_for(lambda: not pool_containers(client, label), timeout_s=20)
