@@ -3,8 +3,7 @@
 Everything is produced from templates and a seed, so the bundled files are reproducible byte for byte:
 
     python -m data.generate --out data/math --train 4000 --test 400 --seed 0
-    python -m data.generate --out data/math_small --train 3000 --test 400 --seed 1 \\
-        --kinds add_small sub_small mul_small --direct-share 0.6
+    python -m data.generate --out data/math_small --train 3000 --test 400 --seed 1 --kinds add_small sub_small mul_small
 
 Each row: `id`, `task` ("math"), `kind`, `question`, `answer` (the exact gold, a bare integer or fraction) and
 `solution` (a short worked solution ending in `\\boxed{answer}`, the SFT target).

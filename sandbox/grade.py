@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     limits = Limits(timeout_s=args.timeout_s, memory_mb=args.memory_mb, pids=args.pids)
     start = time.monotonic()
-    with closing(get_backend(args.backend)) as backend:
+    concurrency = {"docker": {"pool_size": args.jobs}, "bwrap": {"slots": args.jobs}}.get(args.backend, {})
+    with closing(get_backend(args.backend, **concurrency)) as backend:  # one warm slot per job
         results = run_many(tasks, backend, jobs=args.jobs, limits=limits, errors="status")
     elapsed_s = time.monotonic() - start
     text = "".join(json.dumps(result.to_row(task.id)) + "\n" for task, result in zip(tasks, results))
