@@ -173,6 +173,14 @@ def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_
     return [arg for key, value in defaults.items() if key in known and key not in given for arg in (f"--{key}", value)]
 
 
+def parse_or_exit(dataclass_types: Sequence[type], argv: Sequence[str] | None = None) -> ParsedRecipe:
+    """`parse_recipe` for entry points: a recipe problem ends the program with the message, not a traceback."""
+    try:
+        return parse_recipe(dataclass_types, argv)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
 def _cli_overrides(cli_args: Sequence[str], configs: Sequence[Any]) -> dict[str, Any]:
     """The parsed values of the keys set on the command line (typed by the dataclasses, not raw strings)."""
     keys = set(_cli_keys(cli_args))

@@ -33,7 +33,7 @@ import logging
 from dataclasses import dataclass, field
 
 from alignment.common import MixtureArguments, setup_logging
-from alignment.configs import ConfigError, parse_recipe
+from alignment.configs import parse_or_exit
 
 logger = logging.getLogger(__name__)
 
@@ -98,10 +98,7 @@ def main(argv: list[str] | None = None) -> str:
     from rewards.registry import build_reward_functions
 
     # ---- parse -------------------------------------------------------------------------------------------------
-    try:
-        recipe = parse_recipe((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
-    except ConfigError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
     args, model_args, training_args, record_args = recipe.configs
     setup_logging()
     if not model_args.model_name_or_path:

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from alignment.common import MixtureArguments, setup_logging, token_budget, world_size
-from alignment.configs import ConfigError, parse_recipe
+from alignment.configs import parse_or_exit
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +73,7 @@ def main(argv: list[str] | None = None) -> str:
     from data.loading import map_rows, mix_sources, sft_example
 
     # ---- parse -------------------------------------------------------------------------------------------------
-    try:
-        recipe = parse_recipe((SFTArguments, ModelConfig, SFTConfig, RecordArguments), argv)
-    except ConfigError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    recipe = parse_or_exit((SFTArguments, ModelConfig, SFTConfig, RecordArguments), argv)
     args, model_args, training_args, record_args = recipe.configs
     setup_logging()
     if not model_args.model_name_or_path:

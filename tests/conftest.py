@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,26 @@ def tiny_sft_model(tiny_base_model, tmp_path_factory) -> Path:
         ]
     )  # fmt: skip
     return out
+
+
+@pytest.fixture(scope="module")
+def loopback_listener():
+    """A TCP server on the host's loopback; network attacks from inside a sandbox must never reach it."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[tuple] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, addr = server.accept()
+            except OSError:
+                return
+            accepted.append(addr)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1], accepted
+    server.close()

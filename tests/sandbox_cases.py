@@ -146,3 +146,18 @@ FIDELITY = [
         "import datetime\nassert next_day(2024, 2, 28) == datetime.date(2024, 2, 29)\nassert kind(1.5) == float\n"),
     _py("big-ints-and-special-floats", "def big(n):\n    return 3 ** n\n\ndef special():\n    return [float('inf'), -0.0, 1e-300]\n", "assert big(5000) == 3 ** 5000\nassert special() == [float('inf'), -0.0, 1e-300]\n"),
 ]  # fmt: skip
+
+
+def bwrap_skip_reason() -> str | None:
+    """Why the bwrap backend cannot run here (no bubblewrap, no shared rootfs), or None when it can."""
+    from sandbox.base import SandboxError
+    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
+
+    reason = bwrap_available()
+    if reason:
+        return reason
+    try:
+        resolve_rootfs(None)
+    except SandboxError as exc:
+        return str(exc)
+    return None

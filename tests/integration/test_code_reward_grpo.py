@@ -13,15 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def code_tasks() -> list[dict]:
-    from sandbox.base import SandboxError
-    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
+    from tests.sandbox_cases import bwrap_skip_reason
 
-    reason = bwrap_available()
-    if not reason:
-        try:
-            resolve_rootfs(None)
-        except SandboxError as exc:
-            reason = str(exc)
+    reason = bwrap_skip_reason()
     if reason:
         pytest.skip(reason)
     with open(ROOT / "data/code_tasks/tasks.jsonl") as f:

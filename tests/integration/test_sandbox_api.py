@@ -12,7 +12,7 @@ import pytest
 from rewards.code_rewards import code_reward, code_rewards_batch
 from sandbox.api import get_backend, run_many
 from sandbox.base import SandboxError, Status
-from tests.sandbox_cases import one_per_language_and_kind
+from tests.sandbox_cases import bwrap_skip_reason, one_per_language_and_kind
 
 pytestmark = pytest.mark.integration
 
@@ -27,14 +27,7 @@ WRONG = "```python\ndef add(a, b):\n    return a - b\n```"
 
 @pytest.fixture(scope="module")
 def bwrap():
-    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
-
-    reason = bwrap_available()
-    if reason is None:
-        try:
-            resolve_rootfs(None)
-        except SandboxError as exc:
-            reason = str(exc)
+    reason = bwrap_skip_reason()
     if reason:
         pytest.skip(reason)
     with get_backend("bwrap", slots=2) as backend:

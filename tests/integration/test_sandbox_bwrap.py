@@ -8,8 +8,6 @@ Needs bubblewrap and the shared root file system (`bash sandbox/image/build.sh`)
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from tests.sandbox_cases import (
     PROBE,
     SECRET_ENV,
     attack_row,
+    bwrap_skip_reason,
     canonical_pairs,
     one_per_language_and_kind,
 )
@@ -31,22 +30,9 @@ from tests.sandbox_cases import (
 pytestmark = [pytest.mark.integration, pytest.mark.bwrap]
 
 
-def _skip_reason() -> str | None:
-    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
-
-    reason = bwrap_available()
-    if reason:
-        return reason
-    try:
-        resolve_rootfs(None)
-    except SandboxError as exc:
-        return str(exc)
-    return None
-
-
 @pytest.fixture(scope="module")
 def backend():
-    reason = _skip_reason()
+    reason = bwrap_skip_reason()
     if reason:
         pytest.skip(reason)
     os.environ[SECRET_ENV] = "hunter2"  # in the grader's environment: must never be visible inside
@@ -54,29 +40,6 @@ def backend():
     yield b
     b.close()
     os.environ.pop(SECRET_ENV, None)
-
-
-@pytest.fixture(scope="module")
-def loopback_listener():
-    """A TCP server on the host's loopback; the network attack must never reach it."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    accepted: list[tuple] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, addr = server.accept()
-            except OSError:
-                return
-            accepted.append(addr)
-            conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield server.getsockname()[1], accepted
-    server.close()
 
 
 def _host_processes_of(uids: set[int], settle_s: float = 3.0) -> list[tuple]:
@@ -146,8 +109,8 @@ def test_attack(backend, loopback_listener, attack):
 
 
 def test_missing_rootfs_is_a_clear_error(tmp_path):
-    if _skip_reason():
-        pytest.skip(_skip_reason())
+    if bwrap_skip_reason():
+        pytest.skip(bwrap_skip_reason())
     with pytest.raises(SandboxError, match="build.sh"):
         get_backend("bwrap", rootfs=str(tmp_path))
 

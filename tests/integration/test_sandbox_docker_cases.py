@@ -8,8 +8,6 @@ sandbox program is left on the host and the host's loopback listener saw no conn
 from __future__ import annotations
 
 import os
-import socket
-import threading
 
 import pytest
 
@@ -38,28 +36,6 @@ def pool():
     yield backend
     backend.close()
     os.environ.pop(SECRET_ENV, None)
-
-
-@pytest.fixture(scope="module")
-def loopback_listener():
-    """A TCP server on the host's loopback; no sandbox may reach it."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    accepted: list[tuple] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, addr = server.accept()
-            except OSError:
-                return
-            accepted.append(addr)
-            conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield server.getsockname()[1], accepted
-    server.close()
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)

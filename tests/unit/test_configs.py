@@ -124,3 +124,15 @@ def test_resolved_config_holds_every_field(tmp_path):
     resolved = recipe.resolved()
     assert resolved["datasets"] == ["a.jsonl"] and "learning_rate" in resolved and "model_name_or_path" in resolved
     yaml.safe_dump(resolved)  # plain data only
+
+
+def test_entry_point_reports_a_typo_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    path = _write(tmp_path, "model_name_or_path: does/not-exist\ndatasets: [a.jsonl]\nlearnig_rate: 1.0e-5\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "alignment.sft", "--config", path], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode != 0
+    assert "did you mean 'learning_rate'?" in proc.stderr and "Traceback" not in proc.stderr
