@@ -96,7 +96,13 @@ def render(summary: dict) -> str:
     def fmt(d: dict) -> str:
         return f"{d['estimate']:.3f}  (95% CI {d['low']:.3f} to {d['high']:.3f})"
 
-    verdict = "yes: the 95% interval excludes 0" if summary["improvement_beyond_noise"] else "NO: within noise"
+    diff = summary["paired_difference"]
+    if diff["low"] > 0:
+        verdict = "yes: the 95% interval lies above 0"
+    elif diff["high"] < 0:
+        verdict = "NO: GRPO made it worse (the 95% interval lies below 0)"
+    else:
+        verdict = "NO: the 95% interval includes 0 (within noise)"
     lines = [
         "",
         "=" * 78,

@@ -132,7 +132,11 @@ def test_entry_point_reports_a_typo_without_a_traceback(tmp_path):
 
     path = _write(tmp_path, "model_name_or_path: does/not-exist\ndatasets: [a.jsonl]\nlearnig_rate: 1.0e-5\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "alignment.sft", "--config", path], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "alignment.sft", "--config", path],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode != 0
     assert "did you mean 'learning_rate'?" in proc.stderr and "Traceback" not in proc.stderr
