@@ -30,6 +30,7 @@ Deviations from the paper, all deliberate and visible in the recipe:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 from alignment.common import MixtureArguments, setup_logging
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> str:
         args.datasets, args.dataset_weights, training_args.seed, args.mixture_size, args.dataset_split
     )
     train_dataset = add_instruction(map_rows(mixture, grpo_example, source="GRPO mixture"), args.prompt_suffix)
-    logger.info("GRPO prompts: %d (%s)", len(train_dataset), dict(_count(train_dataset["task"])))
+    logger.info("GRPO prompts: %d (%s)", len(train_dataset), dict(Counter(train_dataset["task"])))
 
     # ---- model -------------------------------------------------------------------------------------------------
     # TRL loads the policy (and rebuilds the reference model) from this path, so it must be a checkpoint on disk.
@@ -163,13 +164,6 @@ def main(argv: list[str] | None = None) -> str:
         tokenizer.save_pretrained(training_args.output_dir)
         logger.info("GRPO policy and tokenizer saved to %s", training_args.output_dir)
     return training_args.output_dir
-
-
-def _count(values: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for v in values:
-        counts[v] = counts.get(v, 0) + 1
-    return counts
 
 
 if __name__ == "__main__":
