@@ -1,32 +1,42 @@
-"""bubblewrap backend: each step is one `bwrap` run over the shared read-only root file system.
+"""bubblewrap backend: each step is one `bwrap` run over the shared read-only root file system, forked from the
+slot's spawner (`sandbox/spawner_server.py`).
 
 What it isolates:
-* **Namespaces**: new user, pid, ipc, uts, net, cgroup and mount namespaces. No network at all (only a loopback that
-  is down), a private `/proc` showing only the sandbox's processes, no view of host processes, sockets or the
-  Docker socket. Further user namespaces are disabled inside (`--disable-userns`).
+* **Namespaces**: new user, pid, ipc, uts, cgroup and mount namespaces per run. The network namespace is the
+  slot's own, entered once by its spawner and shared by the slot's runs one after another (as root; without root
+  every run gets a new one): no interface but a loopback, no route anywhere, nothing in it outlives a run since
+  every process of the run is dead before the next starts. A private `/proc` showing only the run's processes, no
+  view of host processes, sockets or the Docker socket. Further user namespaces are disabled inside
+  (`--disable-userns`).
 * **Users**: bwrap itself runs as an unprivileged host uid private to the slot (claimed with flock from
   `uid_base` up), mapped to uid 10001 inside; no capabilities. Test files are owned by root, mode 0444, in a
-  sticky work dir, so the program can neither change nor delete them.
+  sticky work dir, so the program can neither change nor delete them. The spawner keeps the grader's uid; it is
+  neither visible nor addressable from inside (another pid namespace).
 * **File system**: the root file system (`$CODEALIGN_SANDBOX_ROOTFS`, built by `sandbox/image/build.sh`) read-only;
   a per-slot tmpfs work dir `/work` (size- and inode-limited, emptied before every job, remounted when a job
   left many files); `/tmp` on the same tmpfs (one size and inode budget for both); minimal `/dev`. Nothing of the
   host's `/home`, `/root`, `/etc` or `/run` is visible.
 * **Environment**: bwrap runs with an empty environment and `--clearenv`, so neither the program nor the
   sandbox's PID 1 (`/proc/1/environ`) sees the grader's variables.
-* **Resources**: per-slot cgroup (v1 or v2) with memory = memory+swap limit and pids limit; rlimits for file size,
-  core dumps, open files, processes of the slot's uid, and CPU time (`timeout x cpus` seconds per process). A hard
-  CPU *rate* limit (cgroup quota of `cpus` cores) is opt-in, `cpu_quota=True`: see sandbox/cgroups.py for why.
-  Wall-clock timeout: bwrap reports the pid namespace's init; it is SIGKILLed, the kernel kills every process of
-  the namespace (daemons, `setsid` escapes, SIGTERM-ignoring loops), bwrap reaps it, then the launcher's process
-  group is killed too. The cgroup is checked empty after every step.
+* **Resources**: per-slot cgroup (v1 or v2), joined once by the spawner, so every run is inside from its first
+  instruction: memory = memory+swap limit and pids limit (each plus the spawner's own small share); rlimits for
+  file size, core dumps, open files, processes of the slot's uid, and CPU time (`timeout x cpus` seconds per
+  process), set in the spawner's child before it execs bwrap; programs have oom_score_adj 1000, so the OOM killer
+  takes them before the spawner. A hard CPU *rate* limit (cgroup quota of `cpus` cores) is opt-in,
+  `cpu_quota=True`: see sandbox/cgroups.py for why. Wall-clock timeout: bwrap reports the pid namespace's init;
+  it is SIGKILLed, the kernel kills every process of the namespace (daemons, `setsid` escapes, SIGTERM-ignoring
+  loops), then bwrap is killed too. The spawner answers only once it has reaped bwrap *and* the namespace's init
+  (it is a child subreaper), so the namespace is gone when the step ends; the cgroup is checked empty (but for the
+  spawner) after every step.
 
 What it does not isolate: the host kernel is shared (a kernel exploit escapes, as with Docker); timing and cache
 side channels; without `cpu_quota=True` a multi-threaded program may keep every core busy until its wall-clock
 limit (each process has a CPU-time budget, the run is not rate-limited). Without root (no cgroup, no tmpfs mount)
 disk is bounded only by RLIMIT_FSIZE, processes only by RLIMIT_NPROC and memory not at all: a warning is logged.
 
-Cost (measured with tests' Python assert programs, 2-core VM under load average ~9): ~11 ms of CPU per run over
-a plain subprocess (sh + setpriv + bwrap ~8 ms, grader side ~2 ms), against ~30 ms for the Python harness itself.
+Cost (CPU per run, measured on 2 cores with the benchmark's Python assert programs): about 7 ms over a plain
+subprocess -- fork of the spawner ~1.5 ms, bwrap's namespaces and mounts ~4.5 ms, grader side ~1 ms -- against
+~25 ms for the Python harness itself.
 """
 
 from __future__ import annotations
@@ -42,12 +52,14 @@ import queue
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.base import Job, Limits, SandboxError, Step, StepResult, run_steps_until_failure
 from sandbox.cgroups import CGROUP_ROOT, SlotCgroup, cgroups_usable
-from sandbox.process import run_process
+from sandbox.process import supervise
+from sandbox.spawner import Spawner
 from sandbox.workdir import BASE_DIR, SlotDir, umount
 
 logger = logging.getLogger(__name__)
@@ -56,17 +68,9 @@ DEFAULT_ROOTFS = "/var/cache/codealign/sandbox-rootfs"
 SANDBOX_UID = 10001  # the rootfs's `sandbox` user (sandbox/image/build.sh)
 BUILD_HINT = "build it with `sudo bash sandbox/image/build.sh` (or `python -m sandbox.image build`)"
 BASE_ENV = (("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp"), ("LANG", "C.UTF-8"), ("TMPDIR", "/tmp"))
-LAUNCHER_FAILED = 97
-# The launcher (root) joins the slot's cgroups and sets rlimits *before* exec'ing bwrap, so nothing escapes either,
-# then drops to the slot's uid with setpriv. Dropping in the launcher rather than with Popen(user=...) keeps
-# Popen on vfork: CPython forks instead when user/group are set, which copies the page tables of the grader (in
-# GRPO, a trainer holding gigabytes). Shell builtins for the rlimits: dash spells RLIMIT_NPROC `-p`, bash `-u`;
-# -f counts 512-byte blocks in dash, 1024 in bash (a backstop only: the tmpfs size is the real bound).
-LAUNCHER = (
-    'while [ "$1" != -- ]; do echo $$ > "$1" || exit 97; shift; done; shift; '
-    'ulimit -c 0 && ulimit -n 1024 && ulimit -f "$1" && ulimit -t "$3" && { ulimit -p "$2" 2>/dev/null || '
-    'ulimit -u "$2"; } || exit 97; shift 3; exec "$@"'
-)
+STATUS_FD = 3  # bwrap's --json-status-fd in the run (the spawner places the status pipe there)
+SPAWNER_MEMORY_MB = 32  # the slot's spawner lives in the slot's memory cgroup too: headroom on top of memory_mb
+SPAWNER_PIDS = 1
 HOST_USERLAND = (
     ("--ro-bind", "/usr", "/usr"), ("--symlink", "usr/bin", "/bin"), ("--symlink", "usr/sbin", "/sbin"),
     ("--symlink", "usr/lib", "/lib"), ("--symlink", "usr/lib64", "/lib64"),
@@ -94,9 +98,6 @@ class BwrapBackend:
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
             raise SandboxError("bubblewrap is not installed: `apt-get install -y bubblewrap`")
-        self.setpriv = shutil.which("setpriv")
-        if self.setpriv is None:
-            raise SandboxError("setpriv (util-linux) is not installed: `apt-get install -y util-linux`")
         self.rootfs = resolve_rootfs(rootfs)
         self.privileged = os.geteuid() == 0
         self.use_cgroups = cgroups_usable()
@@ -147,11 +148,13 @@ class BwrapBackend:
         self.close()
 
     # ------------------------------------------------------------------ command line
-    def bwrap_argv(self, slot: _Slot, step: Step, limits: Limits, status_fd: int) -> list[str]:
-        argv = [self.bwrap, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+    def bwrap_argv(self, slot: _Slot, step: Step) -> list[str]:
+        argv = [self.bwrap, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts"]
+        if not slot.spawner.private_netns:
+            argv.append("--unshare-net")
         argv += ["--unshare-cgroup-try", "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
         argv += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox"]
-        argv += ["--json-status-fd", str(status_fd)]
+        argv += ["--json-status-fd", str(STATUS_FD)]
         if self.rootfs is None:
             for flag, src, dest in HOST_USERLAND:
                 argv += [flag, src, dest] if dest else [flag, src]
@@ -162,15 +165,6 @@ class BwrapBackend:
         for key, value in (*BASE_ENV, *step.env):
             argv += ["--setenv", key, value]
         return [*argv, "--", *step.argv]
-
-    def launcher_argv(self, slot: _Slot, bwrap_argv: Sequence[str], limits: Limits, timeout_s: float) -> list[str]:
-        cgroup_files = slot.cgroup.procs_files if slot.cgroup else []
-        fsize_blocks = str((limits.workdir_mb << 20) // 512)
-        nproc = str(limits.pids + 8)  # RLIMIT_NPROC counts the slot uid's tasks, bwrap's own included
-        cpu_s = str(math.ceil(timeout_s * limits.cpus) + 1)  # CPU budget per process: `cpus` cores for the whole run
-        drop = [self.setpriv, f"--reuid={slot.uid}", f"--regid={slot.uid}", "--clear-groups", "--"] if slot.uid else []
-        limits_args = [fsize_blocks, nproc, cpu_s]
-        return ["/bin/sh", "-c", LAUNCHER, "launcher", *cgroup_files, "--", *limits_args, *drop, *bwrap_argv]
 
     def _self_test(self) -> None:
         from sandbox.base import Job, Step  # noqa: PLC0415
@@ -241,16 +235,29 @@ class _Slot:
         self.cgroup = None
         if backend.use_cgroups:
             try:
-                self.cgroup = SlotCgroup(name, owner_uid=uid, cpu_quota=backend.cpu_quota)
+                self.cgroup = SlotCgroup(name, cpu_quota=backend.cpu_quota)
             except OSError as exc:  # e.g. cgroup v2 inside a container whose root group holds processes (EBUSY)
                 backend.use_cgroups = False
                 logger.warning("no per-slot cgroup (%s): memory and pids bounded by rlimits only", exc)
         self.leftovers = 0  # processes found alive after a step (should stay 0: the pid namespace kills them)
+        procs_files = self.cgroup.procs_files if self.cgroup else []
+        self.spawner = Spawner(procs_files, private_netns=backend.privileged)
+        self.spawner.start()
 
     def reset(self, limits: Limits) -> None:
         self.workdir.reset(limits.workdir_mb)
         if self.cgroup:
-            self.cgroup.set_limits(limits.memory_mb, limits.pids, limits.cpus)
+            self.cgroup.set_limits(limits.memory_mb + SPAWNER_MEMORY_MB, limits.pids + SPAWNER_PIDS, limits.cpus)
+
+    def rlimits(self, limits: Limits, timeout_s: float) -> list[tuple[str, int]]:
+        """Per-process limits of the run (set by the spawner's child before it execs bwrap)."""
+        found = [
+            ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 1024), ("RLIMIT_FSIZE", limits.workdir_mb << 20),
+            ("RLIMIT_CPU", math.ceil(timeout_s * limits.cpus) + 1),  # CPU budget per process: `cpus` cores, whole run
+        ]  # fmt: skip
+        if self.uid is not None:  # counts the slot uid's tasks, bwrap's own included; the grader's uid has others
+            found.append(("RLIMIT_NPROC", limits.pids + 8))
+        return found
 
     def run_step(self, step: Step, files: Sequence, limits: Limits) -> StepResult:
         self.workdir.hide(step.hidden)
@@ -259,14 +266,18 @@ class _Slot:
         status = _StatusPipe()
         timeout_s = step.timeout_s or limits.timeout_s
         try:
-            bwrap_argv = self.backend.bwrap_argv(self, step, limits, status.write_fd)
-            argv = self.backend.launcher_argv(self, bwrap_argv, limits, timeout_s)
-            raw = run_process(
-                argv, cwd="/", env={}, stdin=step.stdin, timeout_s=timeout_s,
-                output_bytes=limits.output_bytes, pass_fds=(status.write_fd,),
+            start = time.monotonic()
+            proc = self.spawner.spawn(
+                self.backend.bwrap_argv(self, step), self.rlimits(limits, timeout_s), self.uid, status.write_fd
+            )
+            raw = supervise(
+                proc, start, stdin=step.stdin, timeout_s=timeout_s, output_bytes=limits.output_bytes,
                 stop=status.kill_namespace,
             )  # fmt: skip
             started = status.finish()
+        except SandboxError:
+            self._recover()
+            raise
         finally:
             status.close()
         oom = bool(self.cgroup) and self.cgroup.oom_kills() > oom_before
@@ -284,17 +295,23 @@ class _Slot:
     def _check_empty(self) -> None:
         if self.cgroup is None:
             return
-        found = self.cgroup.kill_all()
+        found = self.cgroup.kill_all(keep=self.spawner.pid)
         if found:
             self.leftovers += len(found)
             logger.warning("slot %d: %d processes outlived their sandbox; killed", self.index, len(found))
-        if self.cgroup.pids():
+        if self.cgroup.pids(keep=self.spawner.pid):
             raise SandboxError(f"slot {self.index}: processes survive SIGKILL in the sandbox cgroup")
+
+    def _recover(self) -> None:
+        """After a spawner failure: nothing of the run may outlive it (the next run restarts the spawner)."""
+        if self.cgroup is not None:
+            self.cgroup.kill_all(keep=self.spawner.pid if self.spawner.running else None)
 
     def finish(self) -> None:
         """Nothing to undo here: `reset` empties the work dir before the next job (and `close` at the end)."""
 
     def close(self) -> None:
+        self.spawner.stop()
         self.workdir.close()
         if self.cgroup:
             self.cgroup.kill_all()

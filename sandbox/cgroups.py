@@ -4,10 +4,12 @@ The CPU quota is opt-in: with the cpu controller, a loaded host schedules each s
 throughput halved in our measurement (9.8 vs 20.7 programs/s at load average 10, 2 cores, same programs); the
 default CPU bound is RLIMIT_CPU per process plus the wall-clock limit (see sandbox/bwrap_backend.py).
 
-One group per concurrency slot is created once and reused: a run joins it (its launcher writes its own pid into
-`cgroup.procs`, before exec'ing bwrap, so every descendant is inside from the start), the limits are rewritten
-per job, and the OOM-kill counter is read before and after. Creating a group per run would cost a mkdir/rmdir and
-several writes per program for no extra guarantee: the pid namespace already kills every leftover at the end.
+One group per concurrency slot is created once and reused: the slot's spawner (sandbox/spawner_server.py) joins it
+once and every run is forked from the spawner, so every process of a run is inside from its start without a
+per-run write to `cgroup.procs` (under cgroup v1 that write takes a lock that stalls every fork on the machine).
+The limits are rewritten per job when they change, and the OOM-kill counter is read before and after. Creating a
+group per run would cost a mkdir/rmdir and several writes per program for no extra guarantee: the pid namespace
+already kills every leftover at the end.
 """
 
 from __future__ import annotations
@@ -38,10 +40,10 @@ def _oom_kills(events_file: Path) -> int:
 
 
 class SlotCgroup:
-    """The control group(s) of one slot. `procs_files` are what the launcher writes its pid into."""
+    """The control group(s) of one slot. `procs_files` are what the slot's spawner writes its pid into."""
 
-    def __init__(self, name: str, owner_uid: int, cpu_quota: bool = False):
-        self.name, self.owner_uid, self.cpu_quota = name, owner_uid, cpu_quota
+    def __init__(self, name: str, cpu_quota: bool = False):
+        self.name, self.cpu_quota = name, cpu_quota
         self.v2 = (CGROUP_ROOT / "cgroup.controllers").exists()
         self.dirs = self._create()
         self._limits: tuple[int, int, float] | None = None
@@ -58,7 +60,6 @@ class SlotCgroup:
             dirs = {c: CGROUP_ROOT / c / "codealign-bwrap" / self.name for c in controllers}
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
-            os.chown(path / "cgroup.procs", self.owner_uid, -1)  # the unprivileged launcher joins by itself
         return dirs
 
     @property
@@ -102,18 +103,19 @@ class SlotCgroup:
             return _oom_kills(self.dirs["unified"] / "memory.events")
         return _oom_kills(self.dirs["memory"] / "memory.oom_control")
 
-    def pids(self) -> list[int]:
+    def pids(self, keep: int | None = None) -> list[int]:
         path = next(iter(self.dirs.values())) / "cgroup.procs"
-        return [int(p) for p in path.read_text().split()]
+        return [int(p) for p in path.read_text().split() if int(p) != keep]
 
-    def kill_all(self, settle_s: float = 2.0, wait_s: float = 2.0) -> list[int]:
-        """Wait `settle_s` for the group to empty by itself (a dying pid namespace takes a moment), then SIGKILL
-        what is left and wait until it is empty; returns the pids that had to be killed."""
+    def kill_all(self, keep: int | None = None, settle_s: float = 2.0, wait_s: float = 2.0) -> list[int]:
+        """Every process of the group but `keep` (the slot's spawner): wait `settle_s` for them to end by themselves
+        (a dying pid namespace takes a moment), then SIGKILL what is left and wait until none is; returns the pids
+        that had to be killed."""
         deadline = time.monotonic() + settle_s
-        while (found := self.pids()) and time.monotonic() < deadline:
+        while (found := self.pids(keep)) and time.monotonic() < deadline:
             time.sleep(0.002)
         deadline = time.monotonic() + wait_s
-        while (left := self.pids()) and time.monotonic() < deadline:
+        while (left := self.pids(keep)) and time.monotonic() < deadline:
             for pid in left:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, 9)

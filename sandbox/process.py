@@ -1,5 +1,6 @@
 """Run one command with stdin fed through a pipe, capped output capture, and a wall-clock limit that kills the
-whole process group (a new session), not just the direct child. Shared by the bwrap and subprocess backends."""
+whole process group (a new session), not just the direct child. Shared by the bwrap backend (through its slot's
+spawner, `supervise`) and the subprocess backend (`run_process`)."""
 
 from __future__ import annotations
 
@@ -109,25 +110,41 @@ def run_process(
     user: int | None = None,
     group: int | None = None,
     pass_fds: Sequence[int] = (),
-    stop: Callable[[subprocess.Popen], None] | None = None,
 ) -> RawRun:
-    """Run `argv` in a new session; on timeout or output overflow SIGKILL the whole process group.
-
-    `stop(proc)`, when given, is called first if the process is still running at that point: a backend that knows
-    a better way to end everything (bwrap: kill the pid namespace's init, so bwrap itself reaps it) uses it."""
+    """Run `argv` in a new session; on timeout or output overflow SIGKILL the whole process group."""
     start = time.monotonic()
     proc = subprocess.Popen(
         list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=dict(env),
         start_new_session=True, close_fds=True, pass_fds=tuple(pass_fds), user=user, group=group,
         extra_groups=[] if user is not None else None,
     )  # fmt: skip
+    return supervise(proc, start, stdin=stdin, timeout_s=timeout_s, output_bytes=output_bytes)
+
+
+def supervise(
+    proc,
+    start: float,
+    *,
+    stdin: bytes,
+    timeout_s: float,
+    output_bytes: int,
+    stop: Callable | None = None,
+) -> RawRun:
+    """Feed and capture a started process (a `subprocess.Popen` in its own session, or anything with its `pid`,
+    `stdin`/`stdout`/`stderr`, `poll`, `wait` and, instead of a process group, a `kill` method), then end it.
+
+    `stop(proc)`, when given, is called first if the process is still running at the end: a backend that knows a
+    better way to end everything (bwrap: kill the pid namespace's init, so bwrap itself reaps it) uses it."""
     capture = _Capture(output_bytes)
     try:
         timed_out = _pump(proc, stdin, start + timeout_s, capture)
     finally:
         if stop is not None and proc.poll() is None:
             stop(proc)
-        kill_group(proc.pid)  # leftovers in the group die with the run, whatever happened
+        if isinstance(proc, subprocess.Popen):
+            kill_group(proc.pid)  # leftovers in the group die with the run, whatever happened
+        else:
+            proc.kill()
         for pipe in (proc.stdin, proc.stdout, proc.stderr):
             if pipe and not pipe.closed:
                 pipe.close()

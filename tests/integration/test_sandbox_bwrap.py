@@ -8,13 +8,15 @@ Needs bubblewrap and the shared root file system (`bash sandbox/image/build.sh`)
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from sandbox.api import get_backend, run, run_many
-from sandbox.base import Limits, SandboxError, Status
+from sandbox.base import Job, Limits, SandboxError, Status, Step, StepResult
 from tests.sandbox_attacks import ATTACKS
 from tests.sandbox_cases import (
     FIDELITY,
@@ -69,7 +71,7 @@ def _assert_host_clean(backend) -> None:
     slot = backend._slots[0]
     assert slot.leftovers == 0, "processes outlived their sandbox and had to be killed by the backend"
     assert _host_processes_of({slot.uid}) == [], "a process of the slot's uid is still running on the host"
-    assert slot.cgroup is None or slot.cgroup.pids() == []
+    assert slot.cgroup is None or slot.cgroup.pids(keep=slot.spawner.pid) == []
     for path in HOST_CANARIES:
         assert not Path(path).exists(), f"{path} was created on the host"
 
@@ -129,3 +131,67 @@ def test_harness_fidelity(backend, row):
     """Correct HumanEval/MBPP-style programs pass through the two-process harness unchanged."""
     result = run(row, backend)
     assert result.passed, (result.status, result.detail)
+
+
+def _raw_run(backend, code: str, timeout_s: float = 30) -> StepResult:
+    """One Python program through the backend directly (no harness), as the sandbox's user."""
+    step = Step(argv=("/usr/bin/python3", "-I", "-S", "-c", code), name="raw")
+    return backend.execute(Job(steps=(step,), limits=Limits(timeout_s=timeout_s)))[0]
+
+
+def test_runs_get_a_private_network_with_a_working_loopback(backend):
+    """Runs share their slot's network namespace (entered once by the spawner), never the host's; inside it only
+    `lo` exists and is up, as with Docker's `none` network."""
+    code = (
+        "import os, socket\n"
+        "print(os.readlink('/proc/self/ns/net'))\n"
+        "print(sorted(n for _, n in socket.if_nameindex()))\n"
+        "server = socket.create_server(('127.0.0.1', 0))\n"
+        "client = socket.create_connection(server.getsockname())\n"
+        "conn, _ = server.accept()\n"
+        "client.sendall(b'ping')\n"
+        "print(conn.recv(4).decode())\n"
+    )
+    first, second = _raw_run(backend, code), _raw_run(backend, code)
+    assert first.exit_code == 0, first.stderr
+    netns, interfaces, echoed = first.stdout.decode().split("\n")[:3]
+    assert netns != os.readlink("/proc/self/ns/net")
+    assert (interfaces, echoed) == ("['lo']", "ping")
+    assert second.stdout == first.stdout  # the same slot: the same namespace, nothing left over in it
+
+
+def test_killed_spawner_is_restarted_for_the_next_run(backend):
+    slot = backend._slots[0]
+    old_pid = slot.spawner.pid
+    os.kill(old_pid, signal.SIGKILL)
+    slot.spawner.proc.wait(timeout=10)
+    assert run(PROBE, backend).passed
+    assert slot.spawner.pid not in (None, old_pid)
+    _assert_host_clean(backend)
+
+
+def test_spawner_lost_mid_run_is_a_sandbox_error_not_a_verdict(backend):
+    """The infrastructure failing under a running program raises SandboxError (never a failed program), takes
+    the program down with it, and the slot serves the next run."""
+    slot = backend._slots[0]
+    outcome = {}
+
+    def grade():
+        try:
+            outcome["result"] = _raw_run(backend, "import time\nprint('up', flush=True)\ntime.sleep(60)")
+        except SandboxError as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=grade)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while slot.cgroup is not None and len(slot.cgroup.pids(keep=slot.spawner.pid)) < 3:
+        assert time.monotonic() < deadline, "the program never started"
+        time.sleep(0.05)
+    os.kill(slot.spawner.pid, signal.SIGKILL)
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert "error" in outcome, outcome
+    assert "spawner" in str(outcome["error"])
+    assert run(PROBE, backend).passed
+    _assert_host_clean(backend)
