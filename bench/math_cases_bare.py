@@ -254,6 +254,10 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("set", "\\{1,2,3\\}", "\\{1,2\\}", False),  # missing
     ("set", "\\{1,2,3\\}", "\\{1,2,3,4\\}", False),  # extra
     ("set", "-2,1", "1,-2", True),  # bare list is unordered
+    ("set", "-2, 1, 3", "-2, 1, 3", True),  # three values in the same order
+    ("set", "10, 4, -2", "4, 10, -2", False),  # three or more plain numbers are a sequence (a, b, c): order kept
+    ("set", "10, 4, -2", "\\{-2, 4, 10\\}", True),  # a prediction in set braces is compared as a set
+    ("set", "1+\\sqrt{5}, 1-\\sqrt{5}, -2", "-2, 1-\\sqrt{5}, 1+\\sqrt{5}", True),  # irrational roots: any order
     ("set", "-2,1", "-2", False),  # incomplete
     ("set", "1, 2, 3", "1,2,3", True),  # spacing
     ("set", "2, 3, 5, 7", "\\{2, 3, 5, 7\\}", True),  # list vs set

@@ -395,4 +395,14 @@ STYLED_COMPLETIONS: list[tuple[str, str, str, bool]] = [
         "The intermediate sum is $\\boxed{12}$ and dividing by 4 gives the final answer $\\boxed{3}$.",
         False,
     ),
+    ("extract/broken-inline", "9", "Answer $ \n 9 \n $", False),  # inline math broken across lines: no answer
+    ("extract/broken-inline", "9", "The result is\n$\n9\n$\nas computed.", False),  # `$` alone on a line opens nothing
+    ("extract/broken-inline", "9", "Answer $$ \n 9 \n $$", True),  # display math may span lines
+    ("extract/dollars", "12", "Each ticket costs $4, so three tickets cost $12", True),  # currency `$` is no math span
+    (
+        "extract/dollars",
+        "1000.99",
+        "The price is 1,000.99$\nas quoted.",
+        True,
+    ),  # a trailing currency sign is no opener
 ]

@@ -15,7 +15,13 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
   rejected it would teach formatting, not maths, and graders such as Math-Verify accept it too.
 - `x = 3` matches `3`; chained `x = 5+6 = 11` keeps its last value; equations match when `lhs - rhs` are
   proportional (`y = 2x + 1` vs `2x + 1 = y`); inequalities when the ratio is positive with the same direction.
-- Intervals keep their brackets; unions, sets and bare lists are unordered; tuples, points and ratios ordered.
+- Intervals keep their brackets; unions and sets are unordered; tuples, points and ratios ordered. A bare list
+  is unordered when it is two values (`-2, 1`, the roots of a quadratic) or holds tuples, equations or symbolic
+  elements (`(1, 2), (2, 1)`; `a = 4, -8, -10`), as "enter all the solutions, separated by commas" asks. A bare
+  gold list of three or more plain numbers (`10, 4, -2`) is read as a sequence of values (a, b, c; terms; digits)
+  and compared in order: accepting a permutation there would be a false positive, while rejecting a permuted
+  solution set is the cheaper mistake (reference answers and models both tend to list solution sets sorted).
+  A prediction written with set braces is still compared as a set.
 - `a ± b` is the set {a + b, a - b}. `%` accepts both the fraction and the bare number (`28%` vs `28`).
 - Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); with
   |.|, floor, ceil, max or min present, signed points are added so |x| != x.
@@ -294,7 +300,21 @@ def _collection_equal(gold: tuple, pred: tuple) -> bool:
         if {gk, pk} <= {"tuple", "matrix"} or (gk == "tuple" and gold[1] == "(") or (pk == "tuple" and pred[1] == "("):
             return _ordered_equal(_elements(gold), _elements(pred))
         return False
+    if gk == "list" and pk == "list" and _order_matters(gold[1]):
+        return _ordered_equal(gold[1], pred[1])
     return _unordered_equal(_elements(gold), _elements(pred))
+
+
+def _order_matters(items: tuple[tuple, ...]) -> bool:
+    """A gold list of three or more plain numbers (`10, 4, -2`) is a sequence of values, compared in order."""
+    if len(items) < 3:
+        return False
+    try:
+        for item in items:
+            evaluate_exact(item)
+    except (NotExact, PathologicalInput):
+        return False  # symbolic or irrational elements: roots such as 1 ± √5, listed in any order
+    return True
 
 
 def _as_union(node: tuple) -> tuple:

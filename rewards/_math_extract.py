@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["extract_answer", "extract_gold_answer", "last_number", "looks_like_bare_answer", "undouble_backslashes"]
+__all__ = [
+    "extract_answer",
+    "extract_gold_answer",
+    "has_broken_inline_math",
+    "last_number",
+    "looks_like_bare_answer",
+    "undouble_backslashes",
+]
 
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
@@ -28,9 +35,12 @@ _ANSWER_PHRASE = re.compile(
     re.IGNORECASE,
 )
 _MATH_SPAN = re.compile(
-    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?!\$)",
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\(([^\n]+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?!\$)",
     re.DOTALL,
 )
+# An inline `$` or `\(` that opens math at the end of a line: inline math does not cross line breaks (Markdown
+# renderers and Math-Verify read it so), so the span is broken and what follows is not a readable answer.
+_BROKEN_INLINE = re.compile(r"(?:^|[ \t])\$[ \t]*$|\\\([ \t]*$", re.MULTILINE)
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
 _SENTENCE_END = re.compile(r"(?<!\\)\.(?:\s|$)|\n")
 _DOUBLED_COMMAND = re.compile(
@@ -141,6 +151,17 @@ def last_number(text: str) -> str | None:
     """The last number in the text (integers, decimals, 1,000-style and a/b fractions)."""
     numbers = _NUMBER.findall(text[-MAX_SCAN_CHARS:])
     return numbers[-1].replace(" ", "") if numbers else None
+
+
+def has_broken_inline_math(text: str) -> bool:
+    """True when an inline `$`/`\\(` span is opened at a line's end (`Answer $\\n 9 \\n $`): malformed output."""
+    text = text[-MAX_SCAN_CHARS:]
+    for match in _BROKEN_INLINE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        before = text[line_start : match.start()].replace("\\$", "").replace("$$", "")
+        if match.group().strip() == "\\(" or before.count("$") % 2 == 0:
+            return True  # an opening delimiter, not the closing `$` of a span on this line
+    return False
 
 
 def looks_like_bare_answer(text: str, max_words: int = 2) -> bool:

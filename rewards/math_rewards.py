@@ -33,7 +33,13 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from rewards._math_equiv import DeadlineExceeded, equivalent
-from rewards._math_extract import extract_answer, extract_gold_answer, last_number, looks_like_bare_answer
+from rewards._math_extract import (
+    extract_answer,
+    extract_gold_answer,
+    has_broken_inline_math,
+    last_number,
+    looks_like_bare_answer,
+)
 from rewards._math_normalize import PathologicalInput, normalize_answer, strip_math_delimiters
 from rewards._math_parse import ParseError, parse_answer
 from rewards._math_sympy_worker import WORKER
@@ -93,8 +99,14 @@ def _parse(answer: str, collapse_thousands: bool = True) -> tuple:
 
 
 def _prediction_answer(prediction: str) -> str | None:
-    """The answer in a completion; a short bare answer (`\\frac{1}{3}`, `28 percent`) is used as it is."""
+    """The answer in a completion; a short bare answer (`\\frac{1}{3}`, `28 percent`) is used as it is.
+
+    No answer is read from a completion whose only math is an inline span broken across lines (`Answer $\\n 9
+    \\n $`): the text is malformed, and its digits may be anything inside the broken formula.
+    """
     answer = extract_answer(prediction, number_fallback=False)
+    if answer is None and has_broken_inline_math(prediction):
+        return None
     if answer is None and looks_like_bare_answer(strip_math_delimiters(prediction)):
         return prediction
     return answer if answer is not None else last_number(prediction)
