@@ -88,6 +88,8 @@ def _prepare(node: tuple) -> tuple:
         return _prepare(parts[1])
     if "≈" in ops:
         cut = ops.index("≈")
+        if cut == 0 and not free_symbols(parts[0]):
+            return _prepare(parts[0])  # "√3/3 ≈ 0.577": the exact value is the answer, the decimal a gloss
         ops, parts = (ops[:cut], parts[: cut + 1]) if cut else (("=",) + ops[1:], parts)
         if not ops:
             return parts[0]

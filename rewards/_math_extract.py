@@ -34,8 +34,9 @@ _ANSWER_PHRASE = re.compile(
     r"|\*\*final\s+answer\*\*\s*:?|####",
     re.IGNORECASE,
 )
+# A closing `$` is never followed by a digit (as in Pandoc): in "costs $4, so three cost $12" both are currency.
 _MATH_SPAN = re.compile(
-    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\(([^\n]+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?!\$)",
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\(([^\n]+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?![$\d])",
     re.DOTALL,
 )
 # An inline `$` or `\(` that opens math at the end of a line: inline math does not cross line breaks (Markdown

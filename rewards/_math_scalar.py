@@ -27,6 +27,7 @@ __all__ = ["INF", "NEG_INF", "Inconclusive", "infinity_sign", "probe_envs", "pro
 _PROBE_POINTS = 3
 _SIGN_SENSITIVE = frozenset(["abs", "floor", "ceil", "max", "min"])
 _SYMBOLIC_REL_TOL = NUMERIC.mpf(10) ** -25  # 40-digit arithmetic: equal values agree to ~38 digits
+_NOISE_FLOOR = NUMERIC.mpf(10) ** -32
 _GOLD_DECIMAL_REL_TOL = NUMERIC.mpf("5e-3")
 _PRED_DECIMAL_REL_TOL = NUMERIC.mpf("1e-4")  # Qwen2.5-Math `math_equal`: isclose(rel_tol=1e-4)
 INF = ("const", "oo")
@@ -127,6 +128,8 @@ def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_place
         return None
     if exact_gold == exact_pred:
         return True
+    if gold_places is None and pred_places is None:
+        return False  # two exact rationals that differ, however little (1/2^99 is not 1/2^98)
     gold_int = exact_gold.denominator == 1 and gold_places is None
     return _close(to_mpf(exact_gold), to_mpf(exact_pred), gold_places, pred_places, gold_int)
 
@@ -146,7 +149,9 @@ def _close(gold: object, pred: object, gold_places: int | None, pred_places: int
         if gold_int:
             return False
         return diff < NUMERIC.mpf(10) ** -pred_places and diff <= _PRED_DECIMAL_REL_TOL * magnitude * (1 + 1e-9)
-    return diff <= _SYMBOLIC_REL_TOL * max(1, magnitude)
+    # Relative to the larger side, so that tiny values (1/2^99 vs 1/2^98) are told apart; the absolute floor
+    # absorbs the rounding noise of 40-digit arithmetic on values that are exactly 0 (sin(pi)).
+    return diff <= _SYMBOLIC_REL_TOL * max(magnitude, abs(pred)) + _NOISE_FLOOR
 
 
 def probe_envs(symbols: list[str], signed: bool = False) -> list[dict[str, object]]:
