@@ -2,8 +2,9 @@
 
 Order of preference, each step used only when the previous finds nothing: `<answer>` tags, the last `\\boxed{}` /
 `\\fbox{}` group (several boxes written side by side form one list answer), "the (final) answer is ...", GSM8K's
-`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` span, and finally the last number. Every scan is a single
-left-to-right pass or a linear regular expression, so a 20 KB degenerate completion costs microseconds.
+`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` span, and finally the last number. A completion whose last
+box is never closed (cut off mid-answer) has no answer at all. Every scan is a single left-to-right pass or a
+linear regular expression, so a 20 KB degenerate completion costs microseconds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 
 __all__ = [
     "extract_answer",
+    "ends_in_open_box",
     "extract_gold_answer",
     "has_broken_inline_math",
     "last_number",
@@ -84,7 +86,8 @@ def _read_braced(text: str, start: int) -> tuple[str, int] | None:
     return None
 
 
-def _boxes(text: str) -> list[tuple[int, int, str]]:
+def _boxes(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, content, closed) of each box; an unclosed box keeps what was written up to the line's end."""
     found = []
     # Only the last boxes can hold the answer; capping them keeps 5,000 nested `\boxed{` linear in the text size.
     for match in list(re.finditer(r"\\(?:boxed|fbox)\s*", text))[-_MAX_BOXES:]:
@@ -92,13 +95,13 @@ def _boxes(text: str) -> list[tuple[int, int, str]]:
         if start < len(text) and text[start] == "{":
             braced = _read_braced(text, start)
             if braced is None:  # truncated generation: keep what was written up to the end of the line
-                found.append((match.start(), len(text), text[start + 1 :].split("\n")[0][:200]))
+                found.append((match.start(), len(text), text[start + 1 :].split("\n")[0][:200], False))
                 continue
-            found.append((match.start(), braced[1], braced[0]))
+            found.append((match.start(), braced[1], braced[0], True))
         else:
             word = re.match(r"[^\s$]+", text[start:])
             if word:
-                found.append((match.start(), start + word.end(), word.group()))
+                found.append((match.start(), start + word.end(), word.group(), True))
     return found
 
 
@@ -191,6 +194,8 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
         inner = tags[-1].strip()
         return _last_box_group(inner) or inner
     boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
+    if boxes and not boxes[-1][3]:
+        return None  # the generation stopped inside its last box: "\\boxed{10" might have become 100
     if boxes and phrases and phrases[-1].start() > boxes[-1][1]:
         answer = _after_phrase(text)  # "\\boxed{255} ... The final answer is $10,455$": the later one wins
         if answer and _MATHY.search(answer):  # but not "\\boxed{5} ... I hope the answer is correct."
@@ -200,6 +205,12 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
         if answer and answer.strip():
             return answer.strip()
     return last_number(text) if number_fallback else None
+
+
+def ends_in_open_box(completion: str) -> bool:
+    """True when the completion's last `\\boxed{` is never closed (a generation cut off mid-answer)."""
+    boxes = _boxes(undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:])))
+    return bool(boxes) and not boxes[-1][3]
 
 
 def _conclusion_number(text: str) -> str | None:

@@ -34,6 +34,7 @@ from multiprocessing import get_context
 
 from rewards._math_equiv import DeadlineExceeded, equivalent
 from rewards._math_extract import (
+    ends_in_open_box,
     extract_answer,
     extract_gold_answer,
     has_broken_inline_math,
@@ -102,10 +103,11 @@ def _prediction_answer(prediction: str) -> str | None:
     """The answer in a completion; a short bare answer (`\\frac{1}{3}`, `28 percent`) is used as it is.
 
     No answer is read from a completion whose only math is an inline span broken across lines (`Answer $\\n 9
-    \\n $`): the text is malformed, and its digits may be anything inside the broken formula.
+    \\n $`) or whose last box is never closed (`\\boxed{10`, cut off): the text is malformed or unfinished, and
+    its digits may be anything inside the broken formula.
     """
     answer = extract_answer(prediction, number_fallback=False)
-    if answer is None and has_broken_inline_math(prediction):
+    if answer is None and (has_broken_inline_math(prediction) or ends_in_open_box(prediction)):
         return None
     if answer is None and looks_like_bare_answer(strip_math_delimiters(prediction)):
         return prediction

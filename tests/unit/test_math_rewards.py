@@ -61,7 +61,7 @@ EXTRACTION_CASES = [
     ("the total is 1,250 apples", "1,250"),  # last-number fallback
     ("no numbers at all", None),  # nothing
     ("\\boxed{255} earlier. Final Answer: The final answer is $10,455$.", "10,455"),  # later phrase wins
-    ("So, \\boxed{004", "004"),  # truncated box
+    ("So, \\boxed{004", None),  # a box cut off mid-answer gives no answer (it might have become 0045)
     ("\\\\boxed{\\\\frac{1}{2}}", "\\frac{1}{2}"),  # doubled backslashes from an escaped prompt
     ("Using $d = \\frac{90}{n}$ for each divisor. Therefore, there are 12 sequences.", "12"),  # concluding number
     ("$$x \\geq 2.$$ Therefore, the error increases by 100%.", "100%"),  # conclusion after display math
