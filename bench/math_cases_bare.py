@@ -425,6 +425,11 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("symbolic", "|x|", "x", False),  # absolute value is not the identity for negative x
     ("symbolic", "|x-1|", "|1-x|", True),  # symmetric
     ("symbolic", "\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),  # positive variables, as in competition answers
+    ("symbolic", "x", "\\sqrt{x^2}", False),  # differs for negative x, where both sides are real
+    ("symbolic", "|x|", "\\sqrt{x^2}", True),  # equal at every real point
+    ("symbolic", "x-1", "\\sqrt{(x-1)^2}", False),  # |x - 1|, not x - 1
+    ("symbolic", "2\\ln x", "\\ln(x^2)", True),  # equal wherever ln x is real
+    ("symbolic", "x", "e^{\\ln x}", True),  # equal wherever ln x is real
     ("symbolic", "\\lfloor x \\rfloor", "x", False),  # floor
     (
         "matrix",

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from rewards._math_eval import (
     NUMERIC,
+    REAL_ONLY,
     NotExact,
     NotScalar,
     child_nodes,
@@ -117,7 +118,28 @@ def _probe_verdict(gold: tuple, pred: tuple, symbols: list[str], places: tuple) 
         if not _close(g, p, places[0], places[1], False):
             return False
         decided += 1
+    if decided and symbols and not _agree_at_negative_points(gold, pred, symbols, places):
+        return False
     return True if decided else None
+
+
+def _agree_at_negative_points(gold: tuple, pred: tuple, symbols: list[str], places: tuple) -> bool:
+    """Positive probe points cannot tell sqrt(x^2) from x; signed points evaluated over the reals can.
+
+    A point where either side leaves the reals (sqrt of a negative, log of a negative) is skipped, so identities
+    that hold only for positive variables, sqrt(x)sqrt(y) = sqrt(xy) or ln(x^2) = 2 ln x, still hold.
+    """
+    for env in probe_envs(symbols, signed=True)[_PROBE_POINTS:]:
+        env[REAL_ONLY] = True
+        try:
+            g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
+        except PathologicalInput:
+            raise
+        except (ValueError, TypeError, OverflowError, ZeroDivisionError, NotScalar):
+            continue
+        if NUMERIC.im(g) == 0 and NUMERIC.im(p) == 0 and not _close(g, p, places[0], places[1], False):
+            return False
+    return True
 
 
 def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_places: int | None) -> bool | None:
@@ -158,7 +180,8 @@ def probe_envs(symbols: list[str], signed: bool = False) -> list[dict[str, objec
     """Deterministic pseudo-random points in [0.3, 2.7]: positive, away from 0 and 1, distinct per symbol.
 
     Positive points keep sqrt/log identities of competition answers (sqrt(x)sqrt(y) = sqrt(xy)) equal; with
-    `signed`, three points in [-2.7, 2.7] are added so that |x| and x, or floor(x) and x, are told apart.
+    `signed`, three points in [-2.7, 2.7] are added (the first negative in every variable) so that |x| and x,
+    floor(x) and x, or sqrt(x^2) and x are told apart.
     """
     names = [s for s in symbols if not s.startswith("call:")]
     if not names:
@@ -170,9 +193,12 @@ def probe_envs(symbols: list[str], signed: bool = False) -> list[dict[str, objec
     ]
     if signed:
         points += [
-            {name: to_mpf(Fraction(rng.choice((-1, 1)) * rng.randint(300, 2700), 1000)) for name in names}
-            for _ in range(_PROBE_POINTS)
-        ]
+            {
+                name: to_mpf(Fraction((-1 if k == 0 else rng.choice((-1, 1))) * rng.randint(300, 2700), 1000))
+                for name in names
+            }
+            for k in range(_PROBE_POINTS)
+        ]  # the first signed point is negative in every variable
     return points
 
 
