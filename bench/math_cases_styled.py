@@ -405,4 +405,8 @@ STYLED_COMPLETIONS: list[tuple[str, str, str, bool]] = [
         "The price is 1,000.99$\nas quoted.",
         True,
     ),  # a trailing currency sign is no opener
+    ("extract/decimal-comma", "2.74", "Le prix total est donc 2,74 euros", True),  # European decimal in prose
+    ("extract/decimal-comma", "3.14", "The value is about 3,14", True),  # decimal comma as the last number
+    ("extract/decimal-comma", "1.5", "So the point is (1,5)", False),  # inside brackets the comma separates
+    ("extract/decimal-comma", "74", "Soucis : 2,74 $ a..", False),  # 2,74 is one number, not 2 and 74
 ]

@@ -22,6 +22,11 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
   and compared in order: accepting a permutation there would be a false positive, while rejecting a permuted
   solution set is the cheaper mistake (reference answers and models both tend to list solution sets sorted).
   A prediction written with set braces is still compared as a set.
+- A degree sign is dropped (`90^\\circ` equals 90) except inside trigonometric functions (`\\sin 30^\\circ` is 1/2);
+  an angle is never converted between degrees and radians (`\\pi/6` does not answer `30^\\circ`, nor `180^\\circ`
+  answer `\\pi`): the question fixed the unit, and a grader that converted would also equal 180 and π.
+- A European decimal comma (`2,74`, `0,111`) is read as a decimal as a second reading when it is the whole answer
+  or the number a prose answer ends on; inside brackets `(1,5)` it stays a pair.
 - `a ± b` is the set {a + b, a - b}. `%` accepts both the fraction and the bare number (`28%` vs `28`).
 - Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); with
   |.|, floor, ceil, max or min present, signed points are added so |x| != x.

@@ -44,15 +44,19 @@ _MATH_SPAN = re.compile(
 # An inline `$` or `\(` that opens math at the end of a line: inline math does not cross line breaks (Markdown
 # renderers and Math-Verify read it so), so the span is broken and what follows is not a readable answer.
 _BROKEN_INLINE = re.compile(r"(?:^|[ \t])\$[ \t]*$|\\\([ \t]*$", re.MULTILINE)
-_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
+# A comma followed by one or two digits, outside brackets, is a European decimal comma ("Soucis : 2,74 $").
+_NUMBER = re.compile(
+    r"(?<![\w(\[,.])-?\d+,\d{1,2}(?![\d,)\]])|(?<![a-zA-Z])-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+"
+)
 _SENTENCE_END = re.compile(r"(?<!\\)\.(?:\s|$)|\n")
 _DOUBLED_COMMAND = re.compile(
     r"\\\\(?=(?:boxed|fbox|frac|dfrac|tfrac|left|right|sqrt|pi|text|cdot|times|infty|leq?|geq?|neq?|begin|end|pm)"
     r"(?![a-zA-Z]))"
 )
+# The concluding sentence's number, or its bracketed pair "(1,5)" as a whole (never the "1,5" inside it).
 _CONCLUSION = re.compile(
-    r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?(?<![\w.])"
-    r"(-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
+    r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?"
+    r"(\(-?\d[\d,. -]*\)|(?<![\w.(\[])-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
 )
 _PROSE_TAIL = re.compile(
     r"\s+(?:because|since|as|which|when|where|if|given|so that|so|for|in order)\b|,\s+(?!and\b|or\b)(?=[a-zA-Z]{3,})"

@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 0.5
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
+_PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 _DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|[1-9]\d*,(?:\d{1,2}|\d{4,}))")
 _CHOICE_LABEL = re.compile(
     r"^\s*\$?\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
@@ -134,7 +135,15 @@ def _label_letter(match: re.Match | None) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
-def _compare(gold_nodes: list[tuple], answer: str, deadlines: tuple[float, float], gold_letter: str | None) -> bool:
+def _compare(
+    gold_nodes: list[tuple],
+    answer: str,
+    deadlines: tuple[float, float],
+    gold_letter: str | None,
+    prose: bool = False,
+) -> bool:
+    """Compare every reading of the answer with every reading of the gold; `prose` marks a whole completion that
+    was taken as a bare answer, whose last number is then one more reading."""
     letter = gold_letter or _choice_letter(gold_nodes[0])
     if letter is not None:
         text = normalize_answer(answer).lstrip("( ")
@@ -146,10 +155,13 @@ def _compare(gold_nodes: list[tuple], answer: str, deadlines: tuple[float, float
     if letter is None or gold_letter:
         answer = _CHOICE_LABEL.sub("", answer, count=1) or answer  # "\\textbf{(C)}\\ 42" answers 42
     pred_node = _parse(answer)
-    if pred_node[0] == "raw" and gold_nodes[0][0] != "raw":
-        number = last_number(answer)  # prose around a number, e.g. "so the number is 1,000.99m²"
-        pred_node = _parse(number) if number else pred_node
     readings = [pred_node] + _decimal_comma_reading(answer)
+    number = last_number(answer) if pred_node[0] == "raw" or prose else None
+    if number:  # prose around a number: "Soucis : 2,74 $ a..", "not 10, it's 1,000.99m²"
+        number_readings = [_parse(number)] + _decimal_comma_reading(number)
+        readings = (
+            number_readings if pred_node[0] == "raw" and gold_nodes[0][0] != "raw" else readings + number_readings
+        )
     if gold_nodes[0][0] in ("list", "set", "tuple") and pred_node[0] not in ("list", "set", "tuple"):
         readings.append(_parse(answer, collapse_thousands=False))  # "100,200" may be a list, not 100200
     wall_deadline, cpu_deadline = deadlines
@@ -187,7 +199,8 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     if answer is None:
         return False
     try:
-        return _compare(gold_nodes, answer, deadlines, gold_letter)
+        prose = answer is prediction and bool(_PROSE_WORD.search(normalize_answer(answer)))
+        return _compare(gold_nodes, answer, deadlines, gold_letter, prose)
     except (ParseError, PathologicalInput, RecursionError) as err:
         logger.debug("prediction answer %r rejected: %s", answer[:200], err)
         return False
