@@ -425,6 +425,11 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("symbolic", "|x|", "x", False),  # absolute value is not the identity for negative x
     ("symbolic", "|x-1|", "|1-x|", True),  # symmetric
     ("symbolic", "\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),  # positive variables, as in competition answers
+    ("sum", "\\sum_{k=1}^{n} k^2", "\\sum_{k=1}^{n} k \\cdot k", True),  # same bounds, equal bodies in k
+    ("sum", "\\sum_{k=1}^{n} k^2", "\\sum_{k=0}^{n} k^2", False),  # different start
+    ("sum", "\\prod_{i=1}^{n} (1+a_i)", "\\prod_{i=1}^{n} (a_i+1)", True),  # reordered body
+    ("sum", "\\int_0^1 x^2 dx", "\\int_0^1 x^2\\,dx", True),  # spacing before the differential
+    ("sum", "\\frac{1}{3}", "\\int_0^1 x^2 dx", False),  # an unevaluated integral is not evaluated
     ("symbolic", "x", "\\sqrt{x^2}", False),  # differs for negative x, where both sides are real
     ("symbolic", "|x|", "\\sqrt{x^2}", True),  # equal at every real point
     ("symbolic", "x-1", "\\sqrt{(x-1)^2}", False),  # |x - 1|, not x - 1
