@@ -192,7 +192,7 @@ def undouble_backslashes(text: str) -> str:
 
 def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     """The final answer written in `completion`, as raw LaTeX/text (not yet normalised), or None."""
-    text = undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:]))
+    text = answer_section(completion)
     tags = _ANSWER_TAG.findall(text)
     if tags and tags[-1].strip():
         inner = tags[-1].strip()
@@ -211,9 +211,14 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     return last_number(text) if number_fallback else None
 
 
+def answer_section(completion: str) -> str:
+    """The part of a completion that can hold its answer: the last 40 KB, after the last `</think>`."""
+    return undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:]))
+
+
 def ends_in_open_box(completion: str) -> bool:
     """True when the completion's last `\\boxed{` is never closed (a generation cut off mid-answer)."""
-    boxes = _boxes(undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:])))
+    boxes = _boxes(answer_section(completion))
     return bool(boxes) and not boxes[-1][3]
 
 

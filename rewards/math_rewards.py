@@ -34,6 +34,7 @@ from multiprocessing import get_context
 
 from rewards._math_equiv import DeadlineExceeded, equivalent
 from rewards._math_extract import (
+    answer_section,
     ends_in_open_box,
     extract_answer,
     extract_gold_answer,
@@ -112,7 +113,7 @@ def _prediction_answer(prediction: str) -> str | None:
         return None
     if answer is None and looks_like_bare_answer(strip_math_delimiters(prediction)):
         return prediction
-    return answer if answer is not None else last_number(prediction)
+    return answer if answer is not None else last_number(answer_section(prediction))  # never inside <think>
 
 
 def _choice_letter(node: tuple) -> str | None:
