@@ -409,4 +409,22 @@ STYLED_COMPLETIONS: list[tuple[str, str, str, bool]] = [
     ("extract/decimal-comma", "3.14", "The value is about 3,14", True),  # decimal comma as the last number
     ("extract/decimal-comma", "1.5", "So the point is (1,5)", False),  # inside brackets the comma separates
     ("extract/decimal-comma", "74", "Soucis : 2,74 $ a..", False),  # 2,74 is one number, not 2 and 74
+    (
+        "extract/align",
+        "2",
+        "We solve the equation:\n\\begin{align*}\n2x + 1 &= 5 \\\\\nx &= 2\n\\end{align*}",
+        True,
+    ),  # an align block's last statement is the answer
+    (
+        "extract/align",
+        "2x+1",
+        "We solve the equation:\n\\begin{align*}\n2x + 1 &= 5 \\\\\nx &= 2\n\\end{align*}",
+        False,
+    ),  # not the equation it started from
+    (
+        "extract/align",
+        "x^2",
+        "Expanding, \\begin{align*} x(x+1) - x &= x^2 + x - x \\\\ &= x^2 \\end{align*}",
+        True,
+    ),  # a derivation that holds for every x answers its right side
 ]

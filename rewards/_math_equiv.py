@@ -13,7 +13,8 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
   points of their free variables: an equal value is found equal, a different one is not, in microseconds.
 - Unevaluated arithmetic in the prediction counts by its value (`\\boxed{3+4}` equals 7): a GRPO reward that
   rejected it would teach formatting, not maths, and graders such as Math-Verify accept it too.
-- `x = 3` matches `3`; chained `x = 5+6 = 11` keeps its last value; equations match when `lhs - rhs` are
+- `x = 3` matches `3`; chained `x = 5+6 = 11` keeps its last value, and so does a derivation that holds for
+  every value of its variables (`x(x+1) - x = x^2` answers `x^2`); equations match when `lhs - rhs` are
   proportional (`y = 2x + 1` vs `2x + 1 = y`); inequalities when the ratio is positive with the same direction.
 - Intervals keep their brackets; unions and sets are unordered; tuples, points and ratios ordered. A bare list
   is unordered when it is two values (`-2, 1`, the roots of a quadratic) or holds tuples, equations or symbolic
@@ -102,7 +103,19 @@ def _prepare(node: tuple) -> tuple:
         ops, parts = ("=",), (parts[0], parts[-1])
     if ops == ("=",) and not free_symbols(parts[0]) and not free_symbols(parts[1]):
         return parts[1]  # a worked computation "1/2 + 11/18 = 10/9": its result is the answer
+    if ops == ("=",) and not _is_name(parts[0]) and _is_identity(parts[0], parts[1]):
+        return parts[1]  # a simplification "x(x+1) - x = x^2" holds for every x: its right side is the answer
     return ("rel", tuple(ops), tuple(parts))
+
+
+def _is_identity(left: tuple, right: tuple) -> bool:
+    """True when `left = right` holds at every probe point, i.e. it is a derivation step, not an equation."""
+    if not free_symbols(left) or left[0] in ("list", "set", "tuple", "union", "matrix", "rel"):
+        return False
+    try:
+        return value_equal(left, right)
+    except (Inconclusive, NotScalar, ValueError, ZeroDivisionError, TypeError):
+        return False
 
 
 def _equiv(gold: tuple, pred: tuple) -> bool:

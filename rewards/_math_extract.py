@@ -2,7 +2,7 @@
 
 Order of preference, each step used only when the previous finds nothing: `<answer>` tags, the last `\\boxed{}` /
 `\\fbox{}` group (several boxes written side by side form one list answer), "the (final) answer is ...", GSM8K's
-`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` span, and finally the last number. A completion whose last
+`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` / `align` span, and finally the last number. A completion whose last
 box is never closed (cut off mid-answer) has no answer at all. Every scan is a single left-to-right pass or a
 linear regular expression, so a 20 KB degenerate completion costs microseconds.
 """
@@ -38,6 +38,7 @@ _ANSWER_PHRASE = re.compile(
 )
 # A closing `$` is never followed by a digit (as in Pandoc): in "costs $4, so three cost $12" both are currency.
 _MATH_SPAN = re.compile(
+    r"\\begin\{(?:align|equation|gather)\*?\}(.+?)\\end\{(?:align|equation|gather)\*?\}|"
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\(([^\n]+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?![$\d])",
     re.DOTALL,
 )
@@ -147,6 +148,10 @@ def _after_phrase(text: str) -> str | None:
 
 
 def _span_text(match: re.Match) -> str:
+    if match.group(1) is not None:  # an align block: its last statement, with the `&= ...` rows continuing it
+        rows = [row.strip() for row in match.group(1).split("\\\\") if row.strip()]
+        starts = [i for i, row in enumerate(rows) if not row.startswith(("&", "="))]
+        return " ".join(rows[starts[-1] if starts else 0 :])
     return next(group for group in match.groups() if group is not None).strip()
 
 
