@@ -259,6 +259,13 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("set", "10, 4, -2", "\\{-2, 4, 10\\}", True),  # a prediction in set braces is compared as a set
     ("set", "1+\\sqrt{5}, 1-\\sqrt{5}, -2", "-2, 1-\\sqrt{5}, 1+\\sqrt{5}", True),  # irrational roots: any order
     ("set", "-2,1", "-2", False),  # incomplete
+    ("set", "7, -2, \\text{ and } -5", "-5,-2,7", True),  # "and" lists a solution set: any order
+    ("set", "1, 2, \\text{ and } 3", "1, 2, 4", False),  # a set, but a different one
+    ("equation", "f(x) = 2x + 3", "y = 2x + 3", True),  # f(x) and y both name the function's value
+    ("equation", "x = 3", "y = 3", False),  # different unknowns
+    ("mixed", "11", "11 6/6", False),  # 6/6 is no proper fraction, and 11 6 is no product
+    ("mixed", "9004/9", "1 000 4/9", True),  # spaced thousands in the whole part
+    ("integer", "2^6 \\cdot 3^5", "2^6 3^5", True),  # juxtaposed powers multiply
     ("set", "1, 2, 3", "1,2,3", True),  # spacing
     ("set", "2, 3, 5, 7", "\\{2, 3, 5, 7\\}", True),  # list vs set
     ("set", "2, 3, 5, 7", "2, 3, 5", False),  # missing

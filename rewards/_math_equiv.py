@@ -159,11 +159,19 @@ def _is_name(node: tuple) -> bool:
     return False
 
 
+def _same_name(gold: tuple, pred: tuple) -> bool:
+    """The same left side; `f(x) = ...` and `y = ...` both name the function's value."""
+    if gold == pred:
+        return True
+    pair = {gold[0], pred[0]} == {"call", "sym"} and ("sym", "y") in (gold, pred)
+    return pair and all(len(n[2]) == 1 for n in (gold, pred) if n[0] == "call")
+
+
 def _relation_cases(gold: tuple, pred: tuple) -> bool:
     if gold[0] == "rel" and pred[0] == "rel":
         if _relations_equal(gold, pred):
             return True
-        if _is_assignment(gold) and _is_assignment(pred) and gold[2][0] == pred[2][0]:
+        if _is_assignment(gold) and _is_assignment(pred) and _same_name(gold[2][0], pred[2][0]):
             return _equiv(gold[2][1], pred[2][1])
         return False
     rel, other, rel_is_gold = (gold, pred, True) if gold[0] == "rel" else (pred, gold, False)

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from rewards._math_extract import undouble_backslashes
 
-__all__ = ["MAX_ANSWER_CHARS", "PathologicalInput", "normalize_answer", "strip_math_delimiters"]
+__all__ = ["MAX_ANSWER_CHARS", "PathologicalInput", "joined_by_words", "normalize_answer", "strip_math_delimiters"]
 
 # Extracted answers longer than this are not answers but runaway generations; rejecting them up front keeps the
 # parser's worst case bounded (the longest gold answer in the MATH test split is well under 400 characters).
@@ -127,6 +127,11 @@ def _strip_period(text: str) -> str:
     return text[:-1].strip() if text.endswith(".") else text
 
 
+def joined_by_words(answer: str) -> bool:
+    """Whether the answer joins its items with "and"/"or" (`7, -2, and -5`): the language of a solution set."""
+    return bool(_CONNECTIVES.search(answer))
+
+
 def strip_math_delimiters(text: str) -> str:
     """Remove surrounding `$...$`, `\\(...\\)`, `\\[...\\]` and a single outer `\\boxed{...}`."""
     text = text.strip()
@@ -161,7 +166,11 @@ def _unwrap_text(text: str) -> str:
 def _separators(text: str) -> str:
     """Thousands separators written as `{,}`, `,\\!`, `\\,` or `\\!` between digit groups become plain commas/nothing."""
     text = re.sub(r"(?<=\d)\s*\{\s*,\s*\}\s*(?=\d{3}(?!\d))", ",", text)
-    text = re.sub(r"^(\d{1,3})((?: \d{3})+)$", lambda m: m.group(1) + m.group(2).replace(" ", ""), text.strip())
+    text = re.sub(  # "1 000" and the whole part of "1 000 4/9"
+        r"^(-?\d{1,3})((?: \d{3})+)(?=(?: \d+\s*/\s*\d+)?$)",
+        lambda m: m.group(1) + m.group(2).replace(" ", ""),
+        text.strip(),
+    )
     text = re.sub(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))", ",", text)
     return re.sub(r"(?<=\d)\\[,!]\s*(?=\d{3}(?!\d))", "", text)
 
@@ -215,6 +224,7 @@ def normalize_answer(answer: str, collapse_thousands: bool = True) -> str:
     text = _DECORATED_NAME.sub(r" \1 ", text)
     text = _PERCENT_WORDS.sub("%", text)
     text = _unwrap_text(text)
+    text = re.sub(r",(?:\s*,)+", ",", text)  # "7, -2, and -5": the comma before "and" joins nothing
     text = _SPACING.sub(" ", text)
     text = _ENV_NOISE.sub(" ", text)
     text = text.replace("\\\\", " ")

@@ -159,8 +159,10 @@ class _Parser:
             elif self.accept("/") or self.accept("\\div"):
                 node = ("div", node, self.parse_unary())
             elif self._starts_atom():
-                if self.peek()[0] == "num" and self.tokens[self.pos - 1][0] == "num":
-                    raise ParseError("two numerals side by side")  # "11 6/6" is no product, "2 3" no 6
+                last = node[1][-1] if node[0] == "mul" else node
+                last = last[1] if last[0] == "neg" else last
+                if self.peek()[0] == "num" and last[0] == "num":
+                    raise ParseError("two numerals side by side")  # "11 6/6" is no product, "2 3" no 6 (2^6 3^5 is)
                 node = _mul(node, self.parse_power())
             else:
                 return node

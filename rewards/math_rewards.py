@@ -42,7 +42,7 @@ from rewards._math_extract import (
     last_number,
     looks_like_bare_answer,
 )
-from rewards._math_normalize import PathologicalInput, normalize_answer, strip_math_delimiters
+from rewards._math_normalize import PathologicalInput, joined_by_words, normalize_answer, strip_math_delimiters
 from rewards._math_parse import ParseError, parse_answer
 from rewards._math_sympy_worker import WORKER
 
@@ -96,9 +96,12 @@ def _parse(answer: str, collapse_thousands: bool = True) -> tuple:
     if not text:
         raise ParseError("empty answer")
     try:
-        return parse_answer(text)
+        node = parse_answer(text)
     except ParseError:
         return ("raw", text)
+    if node[0] == "list" and joined_by_words(answer) and all(item[0] != "rel" for item in node[1]):
+        return ("set", node[1])  # "7, -2, and -5" lists a solution set: any order
+    return node
 
 
 def _prediction_answer(prediction: str) -> str | None:
