@@ -9,8 +9,9 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
 - An exact non-integer gold accepts a decimal prediction whose shown digits are right (|p - g| < 10^-k for k
   decimals) and whose relative error is at most 1e-4, the tolerance of Qwen2.5-Math's `math_equal` grader
   (1/3 accepts 0.3333 and 0.33333, rejects 0.333). An integer gold needs an exactly equal prediction.
-- Irrational and symbolic values are compared at 40 significant digits (relative 1e-25) at three pseudo-random
-  points of their free variables: an equal value is found equal, a different one is not, in microseconds.
+- Irrational and symbolic values are compared at 40 significant digits (relative 1e-25 of the larger side, so
+  1/2^99 != 1/2^98) at three pseudo-random points of their free variables: an equal value is found equal, a
+  different one is not, in microseconds.
 - Unevaluated arithmetic in the prediction counts by its value (`\\boxed{3+4}` equals 7): a GRPO reward that
   rejected it would teach formatting, not maths, and graders such as Math-Verify accept it too.
 - `x = 3` matches `3`; chained `x = 5+6 = 11` keeps its last value, and so does a derivation that holds for
@@ -22,15 +23,19 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
   gold list of three or more plain numbers (`10, 4, -2`) is read as a sequence of values (a, b, c; terms; digits)
   and compared in order: accepting a permutation there would be a false positive, while rejecting a permuted
   solution set is the cheaper mistake (reference answers and models both tend to list solution sets sorted).
-  A prediction written with set braces is still compared as a set.
+  A prediction written with set braces, and any list joined by "and"/"or" (`7, -2, and -5`), is a set.
 - A degree sign is dropped (`90^\\circ` equals 90) except inside trigonometric functions (`\\sin 30^\\circ` is 1/2);
   an angle is never converted between degrees and radians (`\\pi/6` does not answer `30^\\circ`, nor `180^\\circ`
   answer `\\pi`): the question fixed the unit, and a grader that converted would also equal 180 and π.
 - A European decimal comma (`2,74`, `0,111`) is read as a decimal as a second reading when it is the whole answer
   or the number a prose answer ends on; inside brackets `(1,5)` it stays a pair.
 - `a ± b` is the set {a + b, a - b}. `%` accepts both the fraction and the bare number (`28%` vs `28`).
-- Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); with
-  |.|, floor, ceil, max or min present, signed points are added so |x| != x.
+- Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); an
+  equal pair must also agree at three signed points evaluated over the reals, where a point that takes a side
+  out of the reals (sqrt(-1), ln(-2)) is skipped: sqrt(x^2) is not x, but ln(x^2) is still 2 ln x. With |.|,
+  floor, ceil, max or min present, the signed points are compared outright, so |x| != x.
+- `\\sum`, `\\prod` and `\\int` are compared unevaluated: equal bounds and bodies that agree in the index.
+- `f(x) = ...` and `y = ...` name the same value; any other two different left sides do not (`x = 3`, `y = 3`).
 - Only a scalar that no probe point can evaluate (arithmetic with infinity, say) goes to sympy, in the budgeted
   child process of `_math_sympy_worker`; on the benchmark table that never happens.
 """
