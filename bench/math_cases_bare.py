@@ -263,6 +263,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("set", "1, 2, \\text{ and } 3", "1, 2, 4", False),  # a set, but a different one
     ("equation", "f(x) = 2x + 3", "y = 2x + 3", True),  # f(x) and y both name the function's value
     ("equation", "x = 3", "y = 3", False),  # different unknowns
+    ("inequality", "1 < |x| \\le 2", "[-2, -1) \\cup (1, 2]", True),  # a two-sided bound on |x| is two intervals
+    ("inequality", "1 < |x| \\le 2", "(1, 2]", False),  # the negative half is missing
     ("mixed", "11", "11 6/6", False),  # 6/6 is no proper fraction, and 11 6 is no product
     ("mixed", "9004/9", "1 000 4/9", True),  # spaced thousands in the whole part
     ("integer", "2^6 \\cdot 3^5", "2^6 3^5", True),  # juxtaposed powers multiply

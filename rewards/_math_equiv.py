@@ -222,6 +222,13 @@ def _inequality_to_set(rel: tuple) -> tuple | None:
         return ("union", (left, right))
     if len(ops) == 2 and set(ops) <= {"<", "≤"} and parts[1][0] in ("sym", "call"):
         return ("tuple", "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]", (parts[0], parts[2]))
+    if len(ops) == 2 and set(ops) <= {"<", "≤"} and _is_abs_of_symbol(parts[1]) and _nonnegative(parts[0]):
+        # a ≤ |x| ≤ b with 0 ≤ a: the two intervals [-b, -a] ∪ [a, b]
+        lo, hi = parts[0], parts[2]
+        opener, closer = "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]"
+        flipped = {"(": ")", "[": "]", ")": "(", "]": "["}
+        negative = ("tuple", flipped[closer], flipped[opener], (("neg", hi), ("neg", lo)))
+        return ("union", (negative, ("tuple", opener, closer, (lo, hi))))
     if len(ops) == 1 and ops[0] in ("<", "≤"):
         closed = ops[0] == "≤"
         if parts[0][0] == "sym":
@@ -229,6 +236,17 @@ def _inequality_to_set(rel: tuple) -> tuple | None:
         if parts[1][0] == "sym":
             return ("tuple", "[" if closed else "(", ")", (parts[0], INF))
     return None
+
+
+def _is_abs_of_symbol(node: tuple) -> bool:
+    return node[0] == "fn" and node[1] == "abs" and len(node[2]) == 1 and node[2][0][0] == "sym"
+
+
+def _nonnegative(node: tuple) -> bool:
+    try:
+        return evaluate_exact(node) >= 0
+    except (NotExact, PathologicalInput):
+        return False
 
 
 # --- collections ----------------------------------------------------------------------------------------------
