@@ -275,6 +275,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("set", "1 \\text{ and } 2", "1, 2", True),  # and
     ("set", "6 \\text{ and } 8", "6,8", True),  # and
     ("set", "\\varnothing", "\\emptyset", True),  # empty set symbols
+    ("set", "\\emptyset", "\\{\\}", True),  # empty braces
+    ("set", "\\emptyset", "\\{0\\}", False),  # the set holding 0 is not empty
     ("set", "\\{1\\}", "1", True),  # singleton
     ("tuple", "(6,31,-1)", "(6,31,-1)", True),  # identical
     ("tuple", "(6,31,-1)", "(6,-1,31)", False),  # order matters

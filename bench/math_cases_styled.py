@@ -427,4 +427,11 @@ STYLED_COMPLETIONS: list[tuple[str, str, str, bool]] = [
         "Expanding, \\begin{align*} x(x+1) - x &= x^2 + x - x \\\\ &= x^2 \\end{align*}",
         True,
     ),  # a derivation that holds for every x answers its right side
+    ("extract/tagged", "2", "<answer>The answer is 2.</answer>", True),  # a sentence inside answer tags
+    (
+        "extract/tagged",
+        "2",
+        "<answer>The answer is 3, not 2.</answer>",
+        False,
+    ),  # the sentence's answer, not its last number
 ]

@@ -201,7 +201,7 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     tags = _ANSWER_TAG.findall(text)
     if tags and tags[-1].strip():
         inner = tags[-1].strip()
-        return _last_box_group(inner) or inner
+        return _last_box_group(inner) or _after_phrase(inner) or inner  # "<answer>The answer is 2.</answer>"
     boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
     if boxes and not boxes[-1][3]:
         return None  # the generation stopped inside its last box: "\\boxed{10" might have become 100

@@ -364,6 +364,8 @@ class _Parser:
         elif opener == "|":
             node = ("fn", "abs", (self.parse_expr(),))
             self.expect("|")
+        elif opener in ("{", "\\{") and self.accept(closers[opener]):
+            node = ("set", ())  # "\\{\\}", the empty set
         else:
             items = self.parse_items(frozenset(closers[opener]))
             closer = self.take()[1]
