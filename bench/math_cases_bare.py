@@ -364,6 +364,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("base", "1112112_3", "1112122_3", False),  # different digits
     ("base", "101_2", "5", True),  # the value of the numeral
     ("choice", "C", "(C)", True),  # parenthesised letter
+    ("choice", "A", "(A) \\text{ and } (B)", False),  # two options picked: not the single right one
+    ("choice", "C", "C. x = 42", True),  # the letter with its option's text
     ("choice", "C", "\\text{(C)}", True),  # text
     ("choice", "\\text{C}", "\\textbf{(C)}", True),  # bold
     ("choice", "C", "(C) 42", True),  # letter followed by the option text

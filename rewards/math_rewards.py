@@ -52,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 0.5
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
+_OTHER_CHOICE = re.compile(r"(?<![A-Za-z\\])[A-H](?![A-Za-z])")
 _PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 _DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|[1-9]\d*,(?:\d{1,2}|\d{4,}))")
 _CHOICE_LABEL = re.compile(
@@ -151,8 +152,8 @@ def _compare(
     letter = gold_letter or _choice_letter(gold_nodes[0])
     if letter is not None:
         text = normalize_answer(answer).lstrip("( ")
-        if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()):
-            return True
+        if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()) and not _OTHER_CHOICE.search(text[1:]):
+            return True  # "(C)", "C. x = 42"; not "(A) and (B)", which picks two options
     pred_letter = _label_letter(_CHOICE_LABEL.match(answer))
     if gold_letter and pred_letter and pred_letter != gold_letter:
         return False  # "(D) 16" for "(B) 16": the chosen option is wrong whatever its text says
