@@ -254,7 +254,20 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("set", "\\{1,2,3\\}", "\\{1,2\\}", False),  # missing
     ("set", "\\{1,2,3\\}", "\\{1,2,3,4\\}", False),  # extra
     ("set", "-2,1", "1,-2", True),  # bare list is unordered
+    ("set", "-2, 1, 3", "-2, 1, 3", True),  # three values in the same order
+    ("set", "10, 4, -2", "4, 10, -2", False),  # three or more plain numbers are a sequence (a, b, c): order kept
+    ("set", "10, 4, -2", "\\{-2, 4, 10\\}", True),  # a prediction in set braces is compared as a set
+    ("set", "1+\\sqrt{5}, 1-\\sqrt{5}, -2", "-2, 1-\\sqrt{5}, 1+\\sqrt{5}", True),  # irrational roots: any order
     ("set", "-2,1", "-2", False),  # incomplete
+    ("set", "7, -2, \\text{ and } -5", "-5,-2,7", True),  # "and" lists a solution set: any order
+    ("set", "1, 2, \\text{ and } 3", "1, 2, 4", False),  # a set, but a different one
+    ("equation", "f(x) = 2x + 3", "y = 2x + 3", True),  # f(x) and y both name the function's value
+    ("equation", "x = 3", "y = 3", False),  # different unknowns
+    ("inequality", "1 < |x| \\le 2", "[-2, -1) \\cup (1, 2]", True),  # a two-sided bound on |x| is two intervals
+    ("inequality", "1 < |x| \\le 2", "(1, 2]", False),  # the negative half is missing
+    ("mixed", "11", "11 6/6", False),  # 6/6 is no proper fraction, and 11 6 is no product
+    ("mixed", "9004/9", "1 000 4/9", True),  # spaced thousands in the whole part
+    ("integer", "2^6 \\cdot 3^5", "2^6 3^5", True),  # juxtaposed powers multiply
     ("set", "1, 2, 3", "1,2,3", True),  # spacing
     ("set", "2, 3, 5, 7", "\\{2, 3, 5, 7\\}", True),  # list vs set
     ("set", "2, 3, 5, 7", "2, 3, 5", False),  # missing
@@ -262,6 +275,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("set", "1 \\text{ and } 2", "1, 2", True),  # and
     ("set", "6 \\text{ and } 8", "6,8", True),  # and
     ("set", "\\varnothing", "\\emptyset", True),  # empty set symbols
+    ("set", "\\emptyset", "\\{\\}", True),  # empty braces
+    ("set", "\\emptyset", "\\{0\\}", False),  # the set holding 0 is not empty
     ("set", "\\{1\\}", "1", True),  # singleton
     ("tuple", "(6,31,-1)", "(6,31,-1)", True),  # identical
     ("tuple", "(6,31,-1)", "(6,-1,31)", False),  # order matters
@@ -349,6 +364,8 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("base", "1112112_3", "1112122_3", False),  # different digits
     ("base", "101_2", "5", True),  # the value of the numeral
     ("choice", "C", "(C)", True),  # parenthesised letter
+    ("choice", "A", "(A) \\text{ and } (B)", False),  # two options picked: not the single right one
+    ("choice", "C", "C. x = 42", True),  # the letter with its option's text
     ("choice", "C", "\\text{(C)}", True),  # text
     ("choice", "\\text{C}", "\\textbf{(C)}", True),  # bold
     ("choice", "C", "(C) 42", True),  # letter followed by the option text
@@ -421,6 +438,16 @@ BARE_CASES: list[tuple[str, str, str, bool]] = [
     ("symbolic", "|x|", "x", False),  # absolute value is not the identity for negative x
     ("symbolic", "|x-1|", "|1-x|", True),  # symmetric
     ("symbolic", "\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),  # positive variables, as in competition answers
+    ("sum", "\\sum_{k=1}^{n} k^2", "\\sum_{k=1}^{n} k \\cdot k", True),  # same bounds, equal bodies in k
+    ("sum", "\\sum_{k=1}^{n} k^2", "\\sum_{k=0}^{n} k^2", False),  # different start
+    ("sum", "\\prod_{i=1}^{n} (1+a_i)", "\\prod_{i=1}^{n} (a_i+1)", True),  # reordered body
+    ("sum", "\\int_0^1 x^2 dx", "\\int_0^1 x^2\\,dx", True),  # spacing before the differential
+    ("sum", "\\frac{1}{3}", "\\int_0^1 x^2 dx", False),  # an unevaluated integral is not evaluated
+    ("symbolic", "x", "\\sqrt{x^2}", False),  # differs for negative x, where both sides are real
+    ("symbolic", "|x|", "\\sqrt{x^2}", True),  # equal at every real point
+    ("symbolic", "x-1", "\\sqrt{(x-1)^2}", False),  # |x - 1|, not x - 1
+    ("symbolic", "2\\ln x", "\\ln(x^2)", True),  # equal wherever ln x is real
+    ("symbolic", "x", "e^{\\ln x}", True),  # equal wherever ln x is real
     ("symbolic", "\\lfloor x \\rfloor", "x", False),  # floor
     (
         "matrix",

@@ -395,4 +395,43 @@ STYLED_COMPLETIONS: list[tuple[str, str, str, bool]] = [
         "The intermediate sum is $\\boxed{12}$ and dividing by 4 gives the final answer $\\boxed{3}$.",
         False,
     ),
+    ("extract/broken-inline", "9", "Answer $ \n 9 \n $", False),  # inline math broken across lines: no answer
+    ("extract/broken-inline", "9", "The result is\n$\n9\n$\nas computed.", False),  # `$` alone on a line opens nothing
+    ("extract/broken-inline", "9", "Answer $$ \n 9 \n $$", True),  # display math may span lines
+    ("extract/dollars", "12", "Each ticket costs $4, so three tickets cost $12", True),  # currency `$` is no math span
+    (
+        "extract/dollars",
+        "1000.99",
+        "The price is 1,000.99$\nas quoted.",
+        True,
+    ),  # a trailing currency sign is no opener
+    ("extract/decimal-comma", "2.74", "Le prix total est donc 2,74 euros", True),  # European decimal in prose
+    ("extract/decimal-comma", "3.14", "The value is about 3,14", True),  # decimal comma as the last number
+    ("extract/decimal-comma", "1.5", "So the point is (1,5)", False),  # inside brackets the comma separates
+    ("extract/decimal-comma", "74", "Soucis : 2,74 $ a..", False),  # 2,74 is one number, not 2 and 74
+    (
+        "extract/align",
+        "2",
+        "We solve the equation:\n\\begin{align*}\n2x + 1 &= 5 \\\\\nx &= 2\n\\end{align*}",
+        True,
+    ),  # an align block's last statement is the answer
+    (
+        "extract/align",
+        "2x+1",
+        "We solve the equation:\n\\begin{align*}\n2x + 1 &= 5 \\\\\nx &= 2\n\\end{align*}",
+        False,
+    ),  # not the equation it started from
+    (
+        "extract/align",
+        "x^2",
+        "Expanding, \\begin{align*} x(x+1) - x &= x^2 + x - x \\\\ &= x^2 \\end{align*}",
+        True,
+    ),  # a derivation that holds for every x answers its right side
+    ("extract/tagged", "2", "<answer>The answer is 2.</answer>", True),  # a sentence inside answer tags
+    (
+        "extract/tagged",
+        "2",
+        "<answer>The answer is 3, not 2.</answer>",
+        False,
+    ),  # the sentence's answer, not its last number
 ]

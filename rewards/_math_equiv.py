@@ -9,16 +9,33 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
 - An exact non-integer gold accepts a decimal prediction whose shown digits are right (|p - g| < 10^-k for k
   decimals) and whose relative error is at most 1e-4, the tolerance of Qwen2.5-Math's `math_equal` grader
   (1/3 accepts 0.3333 and 0.33333, rejects 0.333). An integer gold needs an exactly equal prediction.
-- Irrational and symbolic values are compared at 40 significant digits (relative 1e-25) at three pseudo-random
-  points of their free variables: an equal value is found equal, a different one is not, in microseconds.
+- Irrational and symbolic values are compared at 40 significant digits (relative 1e-25 of the larger side, so
+  1/2^99 != 1/2^98) at three pseudo-random points of their free variables: an equal value is found equal, a
+  different one is not, in microseconds.
 - Unevaluated arithmetic in the prediction counts by its value (`\\boxed{3+4}` equals 7): a GRPO reward that
   rejected it would teach formatting, not maths, and graders such as Math-Verify accept it too.
-- `x = 3` matches `3`; chained `x = 5+6 = 11` keeps its last value; equations match when `lhs - rhs` are
+- `x = 3` matches `3`; chained `x = 5+6 = 11` keeps its last value, and so does a derivation that holds for
+  every value of its variables (`x(x+1) - x = x^2` answers `x^2`); equations match when `lhs - rhs` are
   proportional (`y = 2x + 1` vs `2x + 1 = y`); inequalities when the ratio is positive with the same direction.
-- Intervals keep their brackets; unions, sets and bare lists are unordered; tuples, points and ratios ordered.
+- Intervals keep their brackets; unions and sets are unordered; tuples, points and ratios ordered. A bare list
+  is unordered when it is two values (`-2, 1`, the roots of a quadratic) or holds tuples, equations or symbolic
+  elements (`(1, 2), (2, 1)`; `a = 4, -8, -10`), as "enter all the solutions, separated by commas" asks. A bare
+  gold list of three or more plain numbers (`10, 4, -2`) is read as a sequence of values (a, b, c; terms; digits)
+  and compared in order: accepting a permutation there would be a false positive, while rejecting a permuted
+  solution set is the cheaper mistake (reference answers and models both tend to list solution sets sorted).
+  A prediction written with set braces, and any list joined by "and"/"or" (`7, -2, and -5`), is a set.
+- A degree sign is dropped (`90^\\circ` equals 90) except inside trigonometric functions (`\\sin 30^\\circ` is 1/2);
+  an angle is never converted between degrees and radians (`\\pi/6` does not answer `30^\\circ`, nor `180^\\circ`
+  answer `\\pi`): the question fixed the unit, and a grader that converted would also equal 180 and π.
+- A European decimal comma (`2,74`, `0,111`) is read as a decimal as a second reading when it is the whole answer
+  or the number a prose answer ends on; inside brackets `(1,5)` it stays a pair.
 - `a ± b` is the set {a + b, a - b}. `%` accepts both the fraction and the bare number (`28%` vs `28`).
-- Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); with
-  |.|, floor, ceil, max or min present, signed points are added so |x| != x.
+- Probe points are positive (competition answers assume positive variables: sqrt(x)sqrt(y) = sqrt(xy)); an
+  equal pair must also agree at three signed points evaluated over the reals, where a point that takes a side
+  out of the reals (sqrt(-1), ln(-2)) is skipped: sqrt(x^2) is not x, but ln(x^2) is still 2 ln x. With |.|,
+  floor, ceil, max or min present, the signed points are compared outright, so |x| != x.
+- `\\sum`, `\\prod` and `\\int` are compared unevaluated: equal bounds and bodies that agree in the index.
+- `f(x) = ...` and `y = ...` name the same value; any other two different left sides do not (`x = 3`, `y = 3`).
 - Only a scalar that no probe point can evaluate (arithmetic with infinity, say) goes to sympy, in the budgeted
   child process of `_math_sympy_worker`; on the benchmark table that never happens.
 """
@@ -82,6 +99,8 @@ def _prepare(node: tuple) -> tuple:
         return _prepare(parts[1])
     if "≈" in ops:
         cut = ops.index("≈")
+        if cut == 0 and not free_symbols(parts[0]):
+            return _prepare(parts[0])  # "√3/3 ≈ 0.577": the exact value is the answer, the decimal a gloss
         ops, parts = (ops[:cut], parts[: cut + 1]) if cut else (("=",) + ops[1:], parts)
         if not ops:
             return parts[0]
@@ -89,7 +108,19 @@ def _prepare(node: tuple) -> tuple:
         ops, parts = ("=",), (parts[0], parts[-1])
     if ops == ("=",) and not free_symbols(parts[0]) and not free_symbols(parts[1]):
         return parts[1]  # a worked computation "1/2 + 11/18 = 10/9": its result is the answer
+    if ops == ("=",) and not _is_name(parts[0]) and _is_identity(parts[0], parts[1]):
+        return parts[1]  # a simplification "x(x+1) - x = x^2" holds for every x: its right side is the answer
     return ("rel", tuple(ops), tuple(parts))
+
+
+def _is_identity(left: tuple, right: tuple) -> bool:
+    """True when `left = right` holds at every probe point, i.e. it is a derivation step, not an equation."""
+    if not free_symbols(left) or left[0] in ("list", "set", "tuple", "union", "matrix", "rel"):
+        return False
+    try:
+        return value_equal(left, right)
+    except (Inconclusive, NotScalar, ValueError, ZeroDivisionError, TypeError):
+        return False
 
 
 def _equiv(gold: tuple, pred: tuple) -> bool:
@@ -133,11 +164,19 @@ def _is_name(node: tuple) -> bool:
     return False
 
 
+def _same_name(gold: tuple, pred: tuple) -> bool:
+    """The same left side; `f(x) = ...` and `y = ...` both name the function's value."""
+    if gold == pred:
+        return True
+    pair = {gold[0], pred[0]} == {"call", "sym"} and ("sym", "y") in (gold, pred)
+    return pair and all(len(n[2]) == 1 for n in (gold, pred) if n[0] == "call")
+
+
 def _relation_cases(gold: tuple, pred: tuple) -> bool:
     if gold[0] == "rel" and pred[0] == "rel":
         if _relations_equal(gold, pred):
             return True
-        if _is_assignment(gold) and _is_assignment(pred) and gold[2][0] == pred[2][0]:
+        if _is_assignment(gold) and _is_assignment(pred) and _same_name(gold[2][0], pred[2][0]):
             return _equiv(gold[2][1], pred[2][1])
         return False
     rel, other, rel_is_gold = (gold, pred, True) if gold[0] == "rel" else (pred, gold, False)
@@ -183,6 +222,13 @@ def _inequality_to_set(rel: tuple) -> tuple | None:
         return ("union", (left, right))
     if len(ops) == 2 and set(ops) <= {"<", "≤"} and parts[1][0] in ("sym", "call"):
         return ("tuple", "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]", (parts[0], parts[2]))
+    if len(ops) == 2 and set(ops) <= {"<", "≤"} and _is_abs_of_symbol(parts[1]) and _nonnegative(parts[0]):
+        # a ≤ |x| ≤ b with 0 ≤ a: the two intervals [-b, -a] ∪ [a, b]
+        lo, hi = parts[0], parts[2]
+        opener, closer = "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]"
+        flipped = {"(": ")", "[": "]", ")": "(", "]": "["}
+        negative = ("tuple", flipped[closer], flipped[opener], (("neg", hi), ("neg", lo)))
+        return ("union", (negative, ("tuple", opener, closer, (lo, hi))))
     if len(ops) == 1 and ops[0] in ("<", "≤"):
         closed = ops[0] == "≤"
         if parts[0][0] == "sym":
@@ -190,6 +236,17 @@ def _inequality_to_set(rel: tuple) -> tuple | None:
         if parts[1][0] == "sym":
             return ("tuple", "[" if closed else "(", ")", (parts[0], INF))
     return None
+
+
+def _is_abs_of_symbol(node: tuple) -> bool:
+    return node[0] == "fn" and node[1] == "abs" and len(node[2]) == 1 and node[2][0][0] == "sym"
+
+
+def _nonnegative(node: tuple) -> bool:
+    try:
+        return evaluate_exact(node) >= 0
+    except (NotExact, PathologicalInput):
+        return False
 
 
 # --- collections ----------------------------------------------------------------------------------------------
@@ -294,7 +351,21 @@ def _collection_equal(gold: tuple, pred: tuple) -> bool:
         if {gk, pk} <= {"tuple", "matrix"} or (gk == "tuple" and gold[1] == "(") or (pk == "tuple" and pred[1] == "("):
             return _ordered_equal(_elements(gold), _elements(pred))
         return False
+    if gk == "list" and pk == "list" and _order_matters(gold[1]):
+        return _ordered_equal(gold[1], pred[1])
     return _unordered_equal(_elements(gold), _elements(pred))
+
+
+def _order_matters(items: tuple[tuple, ...]) -> bool:
+    """A gold list of three or more plain numbers (`10, 4, -2`) is a sequence of values, compared in order."""
+    if len(items) < 3:
+        return False
+    try:
+        for item in items:
+            evaluate_exact(item)
+    except (NotExact, PathologicalInput):
+        return False  # symbolic or irrational elements: roots such as 1 ± √5, listed in any order
+    return True
 
 
 def _as_union(node: tuple) -> tuple:

@@ -24,6 +24,7 @@ __all__ = [
     "evaluate_numeric",
     "free_symbols",
     "NUMERIC",
+    "REAL_ONLY",
 ]
 
 # One private context with fixed precision: mpmath's global `mp` is process-wide mutable state, so a shared,
@@ -34,6 +35,7 @@ NUMERIC.dps = 40
 MAX_EXACT_BITS = 20_000  # ~6000 decimal digits; beyond that an exact answer is not what anyone wrote
 MAX_EXPONENT = 1e15  # |b| in a**b above this is a power tower; mpmath would allocate exponent-sized integers
 MAX_FACTORIAL = 2_000
+REAL_ONLY = "\u211d"  # env key (no symbol has this name): evaluate over the reals only, see `_real_checked`
 
 
 def to_mpf(value: Fraction) -> object:
@@ -212,12 +214,22 @@ def evaluate_numeric(node: tuple, env: Mapping[str, object]) -> object:
     if kind == "div":
         return evaluate_numeric(node[1], env) / evaluate_numeric(node[2], env)
     if kind == "pow":
-        return _numeric_power(evaluate_numeric(node[1], env), evaluate_numeric(node[2], env))
+        base, exponent = evaluate_numeric(node[1], env), evaluate_numeric(node[2], env)
+        return _real_checked(_numeric_power(base, exponent), (base, exponent), env)
     if kind == "fn":
-        return _numeric_function(node[1], [evaluate_numeric(a, env) for a in node[2]])
+        args = [evaluate_numeric(a, env) for a in node[2]]
+        return _real_checked(_numeric_function(node[1], args), args, env)
     if kind == "call":
         return _pseudo_random_function(node[1], [evaluate_numeric(a, env) for a in node[2]])
     raise NotScalar(f"{kind} has no scalar value")
+
+
+def _real_checked(value: object, inputs: object, env: Mapping[str, object]) -> object:
+    """In a real-only evaluation (`REAL_ONLY` in env), a power or function that maps real inputs to a non-real
+    value (sqrt(-1), ln(-2)) is undefined there: the point is skipped rather than compared."""
+    if REAL_ONLY in env and NUMERIC.im(value) != 0 and all(NUMERIC.im(x) == 0 for x in inputs):
+        raise ValueError("not real-valued at this point")
+    return value
 
 
 def _numeric_leaf(node: tuple, env: Mapping[str, object]) -> object:

@@ -2,15 +2,24 @@
 
 Order of preference, each step used only when the previous finds nothing: `<answer>` tags, the last `\\boxed{}` /
 `\\fbox{}` group (several boxes written side by side form one list answer), "the (final) answer is ...", GSM8K's
-`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` span, and finally the last number. Every scan is a single
-left-to-right pass or a linear regular expression, so a 20 KB degenerate completion costs microseconds.
+`#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` / `align` span, and finally the last number. A completion whose last
+box is never closed (cut off mid-answer) has no answer at all. Every scan is a single left-to-right pass or a
+linear regular expression, so a 20 KB degenerate completion costs microseconds.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["extract_answer", "extract_gold_answer", "last_number", "looks_like_bare_answer", "undouble_backslashes"]
+__all__ = [
+    "extract_answer",
+    "ends_in_open_box",
+    "extract_gold_answer",
+    "has_broken_inline_math",
+    "last_number",
+    "looks_like_bare_answer",
+    "undouble_backslashes",
+]
 
 MAX_SCAN_CHARS = 40_000  # answers live at the end; a longer completion is scanned from its last 40 KB only
 _MAX_BOX_CHARS = 2_000
@@ -27,19 +36,28 @@ _ANSWER_PHRASE = re.compile(
     r"|\*\*final\s+answer\*\*\s*:?|####",
     re.IGNORECASE,
 )
+# A closing `$` is never followed by a digit (as in Pandoc): in "costs $4, so three cost $12" both are currency.
 _MATH_SPAN = re.compile(
-    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?!\$)",
+    r"\\begin\{(?:align|equation|gather)\*?\}(.+?)\\end\{(?:align|equation|gather)\*?\}|"
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\(([^\n]+?)\\\)|(?<![\\$])\$((?:[^$\n]|(?<=\\)\$)+?)(?<!\\)\$(?![$\d])",
     re.DOTALL,
 )
-_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
+# An inline `$` or `\(` that opens math at the end of a line: inline math does not cross line breaks (Markdown
+# renderers and Math-Verify read it so), so the span is broken and what follows is not a readable answer.
+_BROKEN_INLINE = re.compile(r"(?:^|[ \t])\$[ \t]*$|\\\([ \t]*$", re.MULTILINE)
+# A comma followed by one or two digits, outside brackets, is a European decimal comma ("Soucis : 2,74 $").
+_NUMBER = re.compile(
+    r"(?<![\w(\[,.])-?\d+,\d{1,2}(?![\d,)\]])|(?<![a-zA-Z])-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+"
+)
 _SENTENCE_END = re.compile(r"(?<!\\)\.(?:\s|$)|\n")
 _DOUBLED_COMMAND = re.compile(
     r"\\\\(?=(?:boxed|fbox|frac|dfrac|tfrac|left|right|sqrt|pi|text|cdot|times|infty|leq?|geq?|neq?|begin|end|pm)"
     r"(?![a-zA-Z]))"
 )
+# The concluding sentence's number, or its bracketed pair "(1,5)" as a whole (never the "1,5" inside it).
 _CONCLUSION = re.compile(
-    r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?(?<![\w.])"
-    r"(-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
+    r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?"
+    r"(\(-?\d[\d,. -]*\)|(?<![\w.(\[])-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
 )
 _PROSE_TAIL = re.compile(
     r"\s+(?:because|since|as|which|when|where|if|given|so that|so|for|in order)\b|,\s+(?!and\b|or\b)(?=[a-zA-Z]{3,})"
@@ -73,7 +91,8 @@ def _read_braced(text: str, start: int) -> tuple[str, int] | None:
     return None
 
 
-def _boxes(text: str) -> list[tuple[int, int, str]]:
+def _boxes(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, content, closed) of each box; an unclosed box keeps what was written up to the line's end."""
     found = []
     # Only the last boxes can hold the answer; capping them keeps 5,000 nested `\boxed{` linear in the text size.
     for match in list(re.finditer(r"\\(?:boxed|fbox)\s*", text))[-_MAX_BOXES:]:
@@ -81,13 +100,13 @@ def _boxes(text: str) -> list[tuple[int, int, str]]:
         if start < len(text) and text[start] == "{":
             braced = _read_braced(text, start)
             if braced is None:  # truncated generation: keep what was written up to the end of the line
-                found.append((match.start(), len(text), text[start + 1 :].split("\n")[0][:200]))
+                found.append((match.start(), len(text), text[start + 1 :].split("\n")[0][:200], False))
                 continue
-            found.append((match.start(), braced[1], braced[0]))
+            found.append((match.start(), braced[1], braced[0], True))
         else:
             word = re.match(r"[^\s$]+", text[start:])
             if word:
-                found.append((match.start(), start + word.end(), word.group()))
+                found.append((match.start(), start + word.end(), word.group(), True))
     return found
 
 
@@ -129,6 +148,10 @@ def _after_phrase(text: str) -> str | None:
 
 
 def _span_text(match: re.Match) -> str:
+    if match.group(1) is not None:  # an align block: its last statement, with the `&= ...` rows continuing it
+        rows = [row.strip() for row in match.group(1).split("\\\\") if row.strip()]
+        starts = [i for i, row in enumerate(rows) if not row.startswith(("&", "="))]
+        return " ".join(rows[starts[-1] if starts else 0 :])
     return next(group for group in match.groups() if group is not None).strip()
 
 
@@ -141,6 +164,17 @@ def last_number(text: str) -> str | None:
     """The last number in the text (integers, decimals, 1,000-style and a/b fractions)."""
     numbers = _NUMBER.findall(text[-MAX_SCAN_CHARS:])
     return numbers[-1].replace(" ", "") if numbers else None
+
+
+def has_broken_inline_math(text: str) -> bool:
+    """True when an inline `$`/`\\(` span is opened at a line's end (`Answer $\\n 9 \\n $`): malformed output."""
+    text = text[-MAX_SCAN_CHARS:]
+    for match in _BROKEN_INLINE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        before = text[line_start : match.start()].replace("\\$", "").replace("$$", "")
+        if match.group().strip() == "\\(" or before.count("$") % 2 == 0:
+            return True  # an opening delimiter, not the closing `$` of a span on this line
+    return False
 
 
 def looks_like_bare_answer(text: str, max_words: int = 2) -> bool:
@@ -163,12 +197,14 @@ def undouble_backslashes(text: str) -> str:
 
 def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     """The final answer written in `completion`, as raw LaTeX/text (not yet normalised), or None."""
-    text = undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:]))
+    text = answer_section(completion)
     tags = _ANSWER_TAG.findall(text)
     if tags and tags[-1].strip():
         inner = tags[-1].strip()
-        return _last_box_group(inner) or inner
+        return _last_box_group(inner) or _after_phrase(inner) or inner  # "<answer>The answer is 2.</answer>"
     boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
+    if boxes and not boxes[-1][3]:
+        return None  # the generation stopped inside its last box: "\\boxed{10" might have become 100
     if boxes and phrases and phrases[-1].start() > boxes[-1][1]:
         answer = _after_phrase(text)  # "\\boxed{255} ... The final answer is $10,455$": the later one wins
         if answer and _MATHY.search(answer):  # but not "\\boxed{5} ... I hope the answer is correct."
@@ -178,6 +214,17 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
         if answer and answer.strip():
             return answer.strip()
     return last_number(text) if number_fallback else None
+
+
+def answer_section(completion: str) -> str:
+    """The part of a completion that can hold its answer: the last 40 KB, after the last `</think>`."""
+    return undouble_backslashes(_strip_think(completion[-MAX_SCAN_CHARS:]))
+
+
+def ends_in_open_box(completion: str) -> bool:
+    """True when the completion's last `\\boxed{` is never closed (a generation cut off mid-answer)."""
+    boxes = _boxes(answer_section(completion))
+    return bool(boxes) and not boxes[-1][3]
 
 
 def _conclusion_number(text: str) -> str | None:

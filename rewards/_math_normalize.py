@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from rewards._math_extract import undouble_backslashes
 
-__all__ = ["MAX_ANSWER_CHARS", "PathologicalInput", "normalize_answer", "strip_math_delimiters"]
+__all__ = ["MAX_ANSWER_CHARS", "PathologicalInput", "joined_by_words", "normalize_answer", "strip_math_delimiters"]
 
 # Extracted answers longer than this are not answers but runaway generations; rejecting them up front keeps the
 # parser's worst case bounded (the longest gold answer in the MATH test split is well under 400 characters).
@@ -62,6 +62,7 @@ _DECORATED_NAME = re.compile(
 )
 _PERCENT_WORDS = re.compile(r"\s*\b(?:percent(?:age)?|pct)\b")
 _CONNECTIVES = re.compile(r"\\text\s*\{\s*(?:and|or|,)\s*\}|\s+(?:and|or)\s+|\bor\b(?=\s*[(\[{$\\\d-])")
+_PYTHON_POWER = re.compile(r"(?<=[\w)}\]])\s*\*\*\s*(?=[\w({\[-])")  # 3*s**2
 _THOUSANDS = re.compile(r"(?<![\d.,(\[])(\d{1,3}(?:,\d{3})+)(?![\d,)\]]|\.\d*,)")
 _MIXED_NUMBER = re.compile(r"(?<![\d.}^_])(\d+)\s*\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}")
 _PLAIN_MIXED_NUMBER = re.compile(r"(?<![\d./}])(\d+)[ \t]+(\d+)\s*/\s*(\d+)(?![\d/.])")  # "4 4/9" is 4 + 4/9
@@ -118,6 +119,19 @@ _LITERAL_REPLACEMENTS = (
 )
 
 
+def _strip_period(text: str) -> str:
+    """Drop a sentence's closing period, but keep an ellipsis: `1, 2, 3, ...` is not the list `1, 2, 3`."""
+    text = text.strip()
+    if text.endswith("..") or text.endswith("\u2026"):
+        return text
+    return text[:-1].strip() if text.endswith(".") else text
+
+
+def joined_by_words(answer: str) -> bool:
+    """Whether the answer joins its items with "and"/"or" (`7, -2, and -5`): the language of a solution set."""
+    return bool(_CONNECTIVES.search(answer))
+
+
 def strip_math_delimiters(text: str) -> str:
     """Remove surrounding `$...$`, `\\(...\\)`, `\\[...\\]` and a single outer `\\boxed{...}`."""
     text = text.strip()
@@ -129,7 +143,7 @@ def strip_math_delimiters(text: str) -> str:
         for box in ("\\boxed", "\\fbox"):
             if text.startswith(box + "{") and text.endswith("}"):
                 text = text[len(box) + 1 : -1].strip()
-        text = text.rstrip(".").strip()
+        text = _strip_period(text)
         if text == before:
             break
     return text
@@ -152,7 +166,11 @@ def _unwrap_text(text: str) -> str:
 def _separators(text: str) -> str:
     """Thousands separators written as `{,}`, `,\\!`, `\\,` or `\\!` between digit groups become plain commas/nothing."""
     text = re.sub(r"(?<=\d)\s*\{\s*,\s*\}\s*(?=\d{3}(?!\d))", ",", text)
-    text = re.sub(r"^(\d{1,3})((?: \d{3})+)$", lambda m: m.group(1) + m.group(2).replace(" ", ""), text.strip())
+    text = re.sub(  # "1 000" and the whole part of "1 000 4/9"
+        r"^(-?\d{1,3})((?: \d{3})+)(?=(?: \d+\s*/\s*\d+)?$)",
+        lambda m: m.group(1) + m.group(2).replace(" ", ""),
+        text.strip(),
+    )
     text = re.sub(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))", ",", text)
     return re.sub(r"(?<=\d)\\[,!]\s*(?=\d{3}(?!\d))", "", text)
 
@@ -194,6 +212,7 @@ def normalize_answer(answer: str, collapse_thousands: bool = True) -> str:
     for old, new in _LITERAL_REPLACEMENTS:
         text = text.replace(old, new)
     text = text.replace("$", " ")
+    text = _PYTHON_POWER.sub("^", text)
     text = _separators(text)
     text = _MATRIX_BEGIN.sub(" \u27e6 ", text)
     text = _MATRIX_END.sub(" \u27e7 ", text)
@@ -205,6 +224,7 @@ def normalize_answer(answer: str, collapse_thousands: bool = True) -> str:
     text = _DECORATED_NAME.sub(r" \1 ", text)
     text = _PERCENT_WORDS.sub("%", text)
     text = _unwrap_text(text)
+    text = re.sub(r",(?:\s*,)+", ",", text)  # "7, -2, and -5": the comma before "and" joins nothing
     text = _SPACING.sub(" ", text)
     text = _ENV_NOISE.sub(" ", text)
     text = text.replace("\\\\", " ")
@@ -213,7 +233,7 @@ def normalize_answer(answer: str, collapse_thousands: bool = True) -> str:
         text = stripped
     text = _rewrite_numbers(text, collapse_thousands)
     text = re.sub(r"^\s*(?:[a-zA-Z]\w*(?:_\{?\w+\}?)?|\([a-z, ]+\))\s*\\in\s+", "", text)
-    return re.sub(r"\s+", " ", text).strip().rstrip(".").strip()
+    return _strip_period(re.sub(r"\s+", " ", text))
 
 
 def _matrix_separators(text: str) -> str:

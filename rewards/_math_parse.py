@@ -4,7 +4,8 @@ Nodes are plain tuples of str/int/Fraction so they pickle cheaply to the sympy w
   ("num", Fraction, places)   places = digits after the decimal point of a decimal literal, None for an integer
   ("sym", name) ("const", "pi"|"e"|"i"|"oo") ("text", words)
   ("add", (a, b, ...)) ("mul", (a, b, ...)) ("neg", a) ("div", a, b) ("pow", a, b) ("pm", a, b)  a ± b
-  ("fn", name, (args...)) ("call", name, (args...)) for unknown one-letter functions such as f(x)
+  ("fn", name, (args...)) ("call", name, (args...)) for unknown one-letter functions such as f(x), and for
+  \\sum, \\prod and \\int, kept unevaluated as calls of (index, start, end, body)
   ("fact", a) ("pct", a) ("base", digits, base)
   ("rel", (ops...), (exprs...))  chained relation; ops among = < > ≤ ≥ ≠ in
   ("tuple", open, close, (items...))  (a, b), [a, b), a:b ratios use ":" brackets
@@ -158,6 +159,10 @@ class _Parser:
             elif self.accept("/") or self.accept("\\div"):
                 node = ("div", node, self.parse_unary())
             elif self._starts_atom():
+                last = node[1][-1] if node[0] == "mul" else node
+                last = last[1] if last[0] == "neg" else last
+                if self.peek()[0] == "num" and last[0] == "num":
+                    raise ParseError("two numerals side by side")  # "11 6/6" is no product, "2 3" no 6 (2^6 3^5 is)
                 node = _mul(node, self.parse_power())
             else:
                 return node
@@ -293,11 +298,25 @@ class _Parser:
             return self._bracket("|")
         if word in KNOWN_FUNCTIONS:
             return self._function(word)
+        if word in ("sum", "prod", "int"):
+            return self._big_operator(word)
         if word in GREEK or word in _UNKNOWN_COMMAND_OK:
             return self._symbol(word)
         if word in _STRUCTURE_COMMANDS:
             raise ParseError(f"unsupported command {name!r}")
         return ("sym", word)  # an unknown command names something (\\ell, \\hbar): compare it as a symbol
+
+    def _big_operator(self, name: str) -> tuple:
+        """`\\sum_{k=0}^{n-1} F_k F_{n-k-1}` as an opaque call of its bounds and body: two sums are equal when
+        their bounds are and their bodies agree as expressions in the index (so factors may be reordered)."""
+        lower = upper = ("const", "oo")
+        for _ in range(2):
+            if self.accept("_"):
+                lower = self._group()
+            elif self.accept("^"):
+                upper = self._group()
+        bounds = lower[2] if lower[0] == "rel" and lower[1] == ("=",) else (lower,)  # k=0: the index and its start
+        return ("call", "\\" + name, (*bounds, upper, self.parse_term()))
 
     def _function(self, name: str) -> tuple:
         power = None
@@ -345,6 +364,8 @@ class _Parser:
         elif opener == "|":
             node = ("fn", "abs", (self.parse_expr(),))
             self.expect("|")
+        elif opener in ("{", "\\{") and self.accept(closers[opener]):
+            node = ("set", ())  # "\\{\\}", the empty set
         else:
             items = self.parse_items(frozenset(closers[opener]))
             closer = self.take()[1]

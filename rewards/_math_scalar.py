@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from rewards._math_eval import (
     NUMERIC,
+    REAL_ONLY,
     NotExact,
     NotScalar,
     child_nodes,
@@ -27,6 +28,7 @@ __all__ = ["INF", "NEG_INF", "Inconclusive", "infinity_sign", "probe_envs", "pro
 _PROBE_POINTS = 3
 _SIGN_SENSITIVE = frozenset(["abs", "floor", "ceil", "max", "min"])
 _SYMBOLIC_REL_TOL = NUMERIC.mpf(10) ** -25  # 40-digit arithmetic: equal values agree to ~38 digits
+_NOISE_FLOOR = NUMERIC.mpf(10) ** -32
 _GOLD_DECIMAL_REL_TOL = NUMERIC.mpf("5e-3")
 _PRED_DECIMAL_REL_TOL = NUMERIC.mpf("1e-4")  # Qwen2.5-Math `math_equal`: isclose(rel_tol=1e-4)
 INF = ("const", "oo")
@@ -116,7 +118,28 @@ def _probe_verdict(gold: tuple, pred: tuple, symbols: list[str], places: tuple) 
         if not _close(g, p, places[0], places[1], False):
             return False
         decided += 1
+    if decided and symbols and not _agree_at_negative_points(gold, pred, symbols, places):
+        return False
     return True if decided else None
+
+
+def _agree_at_negative_points(gold: tuple, pred: tuple, symbols: list[str], places: tuple) -> bool:
+    """Positive probe points cannot tell sqrt(x^2) from x; signed points evaluated over the reals can.
+
+    A point where either side leaves the reals (sqrt of a negative, log of a negative) is skipped, so identities
+    that hold only for positive variables, sqrt(x)sqrt(y) = sqrt(xy) or ln(x^2) = 2 ln x, still hold.
+    """
+    for env in probe_envs(symbols, signed=True)[_PROBE_POINTS:]:
+        env[REAL_ONLY] = True
+        try:
+            g, p = evaluate_numeric(gold, env), evaluate_numeric(pred, env)
+        except PathologicalInput:
+            raise
+        except (ValueError, TypeError, OverflowError, ZeroDivisionError, NotScalar):
+            continue
+        if NUMERIC.im(g) == 0 and NUMERIC.im(p) == 0 and not _close(g, p, places[0], places[1], False):
+            return False
+    return True
 
 
 def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_places: int | None) -> bool | None:
@@ -127,6 +150,8 @@ def _exact_verdict(gold: tuple, pred: tuple, gold_places: int | None, pred_place
         return None
     if exact_gold == exact_pred:
         return True
+    if gold_places is None and pred_places is None:
+        return False  # two exact rationals that differ, however little (1/2^99 is not 1/2^98)
     gold_int = exact_gold.denominator == 1 and gold_places is None
     return _close(to_mpf(exact_gold), to_mpf(exact_pred), gold_places, pred_places, gold_int)
 
@@ -146,14 +171,17 @@ def _close(gold: object, pred: object, gold_places: int | None, pred_places: int
         if gold_int:
             return False
         return diff < NUMERIC.mpf(10) ** -pred_places and diff <= _PRED_DECIMAL_REL_TOL * magnitude * (1 + 1e-9)
-    return diff <= _SYMBOLIC_REL_TOL * max(1, magnitude)
+    # Relative to the larger side, so that tiny values (1/2^99 vs 1/2^98) are told apart; the absolute floor
+    # absorbs the rounding noise of 40-digit arithmetic on values that are exactly 0 (sin(pi)).
+    return diff <= _SYMBOLIC_REL_TOL * max(magnitude, abs(pred)) + _NOISE_FLOOR
 
 
 def probe_envs(symbols: list[str], signed: bool = False) -> list[dict[str, object]]:
     """Deterministic pseudo-random points in [0.3, 2.7]: positive, away from 0 and 1, distinct per symbol.
 
     Positive points keep sqrt/log identities of competition answers (sqrt(x)sqrt(y) = sqrt(xy)) equal; with
-    `signed`, three points in [-2.7, 2.7] are added so that |x| and x, or floor(x) and x, are told apart.
+    `signed`, three points in [-2.7, 2.7] are added (the first negative in every variable) so that |x| and x,
+    floor(x) and x, or sqrt(x^2) and x are told apart.
     """
     names = [s for s in symbols if not s.startswith("call:")]
     if not names:
@@ -165,9 +193,12 @@ def probe_envs(symbols: list[str], signed: bool = False) -> list[dict[str, objec
     ]
     if signed:
         points += [
-            {name: to_mpf(Fraction(rng.choice((-1, 1)) * rng.randint(300, 2700), 1000)) for name in names}
-            for _ in range(_PROBE_POINTS)
-        ]
+            {
+                name: to_mpf(Fraction((-1 if k == 0 else rng.choice((-1, 1))) * rng.randint(300, 2700), 1000))
+                for name in names
+            }
+            for k in range(_PROBE_POINTS)
+        ]  # the first signed point is negative in every variable
     return points
 
 

@@ -33,8 +33,16 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from rewards._math_equiv import DeadlineExceeded, equivalent
-from rewards._math_extract import extract_answer, extract_gold_answer, last_number, looks_like_bare_answer
-from rewards._math_normalize import PathologicalInput, normalize_answer, strip_math_delimiters
+from rewards._math_extract import (
+    answer_section,
+    ends_in_open_box,
+    extract_answer,
+    extract_gold_answer,
+    has_broken_inline_math,
+    last_number,
+    looks_like_bare_answer,
+)
+from rewards._math_normalize import PathologicalInput, joined_by_words, normalize_answer, strip_math_delimiters
 from rewards._math_parse import ParseError, parse_answer
 from rewards._math_sympy_worker import WORKER
 
@@ -44,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 0.5
 _CHOICE_LETTERS = frozenset("ABCDEFGH")
+_OTHER_CHOICE = re.compile(r"(?<![A-Za-z\\])[A-H](?![A-Za-z])")
+_PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 _DECIMAL_COMMA = re.compile(r"-?(?:0,\d+|[1-9]\d*,(?:\d{1,2}|\d{4,}))")
 _CHOICE_LABEL = re.compile(
     r"^\s*\$?\s*\\(?:textbf|text|mathrm)\s*\{\s*\(([A-E])\)\s*\}\s*(?:\\[ ,;:!]|~|\s)*(?=\S)|^\s*\(([A-E])\)\s+(?=\S)"
@@ -87,17 +97,27 @@ def _parse(answer: str, collapse_thousands: bool = True) -> tuple:
     if not text:
         raise ParseError("empty answer")
     try:
-        return parse_answer(text)
+        node = parse_answer(text)
     except ParseError:
         return ("raw", text)
+    if node[0] == "list" and joined_by_words(answer) and all(item[0] != "rel" for item in node[1]):
+        return ("set", node[1])  # "7, -2, and -5" lists a solution set: any order
+    return node
 
 
 def _prediction_answer(prediction: str) -> str | None:
-    """The answer in a completion; a short bare answer (`\\frac{1}{3}`, `28 percent`) is used as it is."""
+    """The answer in a completion; a short bare answer (`\\frac{1}{3}`, `28 percent`) is used as it is.
+
+    No answer is read from a completion whose only math is an inline span broken across lines (`Answer $\\n 9
+    \\n $`) or whose last box is never closed (`\\boxed{10`, cut off): the text is malformed or unfinished, and
+    its digits may be anything inside the broken formula.
+    """
     answer = extract_answer(prediction, number_fallback=False)
+    if answer is None and (has_broken_inline_math(prediction) or ends_in_open_box(prediction)):
+        return None
     if answer is None and looks_like_bare_answer(strip_math_delimiters(prediction)):
         return prediction
-    return answer if answer is not None else last_number(prediction)
+    return answer if answer is not None else last_number(answer_section(prediction))  # never inside <think>
 
 
 def _choice_letter(node: tuple) -> str | None:
@@ -120,22 +140,33 @@ def _label_letter(match: re.Match | None) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
-def _compare(gold_nodes: list[tuple], answer: str, deadlines: tuple[float, float], gold_letter: str | None) -> bool:
+def _compare(
+    gold_nodes: list[tuple],
+    answer: str,
+    deadlines: tuple[float, float],
+    gold_letter: str | None,
+    prose: bool = False,
+) -> bool:
+    """Compare every reading of the answer with every reading of the gold; `prose` marks a whole completion that
+    was taken as a bare answer, whose last number is then one more reading."""
     letter = gold_letter or _choice_letter(gold_nodes[0])
     if letter is not None:
         text = normalize_answer(answer).lstrip("( ")
-        if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()):
-            return True
+        if text[:1] == letter and (len(text) == 1 or not text[1].isalnum()) and not _OTHER_CHOICE.search(text[1:]):
+            return True  # "(C)", "C. x = 42"; not "(A) and (B)", which picks two options
     pred_letter = _label_letter(_CHOICE_LABEL.match(answer))
     if gold_letter and pred_letter and pred_letter != gold_letter:
         return False  # "(D) 16" for "(B) 16": the chosen option is wrong whatever its text says
     if letter is None or gold_letter:
         answer = _CHOICE_LABEL.sub("", answer, count=1) or answer  # "\\textbf{(C)}\\ 42" answers 42
     pred_node = _parse(answer)
-    if pred_node[0] == "raw" and gold_nodes[0][0] != "raw":
-        number = last_number(answer)  # prose around a number, e.g. "so the number is 1,000.99m²"
-        pred_node = _parse(number) if number else pred_node
     readings = [pred_node] + _decimal_comma_reading(answer)
+    number = last_number(answer) if pred_node[0] == "raw" or prose else None
+    if number:  # prose around a number: "Soucis : 2,74 $ a..", "not 10, it's 1,000.99m²"
+        number_readings = [_parse(number)] + _decimal_comma_reading(number)
+        readings = (
+            number_readings if pred_node[0] == "raw" and gold_nodes[0][0] != "raw" else readings + number_readings
+        )
     if gold_nodes[0][0] in ("list", "set", "tuple") and pred_node[0] not in ("list", "set", "tuple"):
         readings.append(_parse(answer, collapse_thousands=False))  # "100,200" may be a list, not 100200
     wall_deadline, cpu_deadline = deadlines
@@ -173,7 +204,8 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
     if answer is None:
         return False
     try:
-        return _compare(gold_nodes, answer, deadlines, gold_letter)
+        prose = answer is prediction and bool(_PROSE_WORD.search(normalize_answer(answer)))
+        return _compare(gold_nodes, answer, deadlines, gold_letter, prose)
     except (ParseError, PathologicalInput, RecursionError) as err:
         logger.debug("prediction answer %r rejected: %s", answer[:200], err)
         return False
