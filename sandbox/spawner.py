@@ -68,7 +68,9 @@ class Spawner:
         try:
             socket.send_fds(self.sock, [request], [stdin_r, stdout_w, stderr_w, status_fd])
             reply, fds = self._receive(START_TIMEOUT_S)
-        except OSError as exc:
+        except (OSError, SandboxError) as exc:
+            for fd in (stdin_w, stdout_r, stderr_r):
+                os.close(fd)
             self.stop()
             raise SandboxError(f"the sandbox spawner is gone: {exc}") from exc
         finally:
@@ -93,7 +95,7 @@ class Spawner:
             self.stop()
             raise SandboxError(f"the sandbox spawner is gone: {exc}") from exc
         if not data:
-            code = self.proc.wait(timeout=5) if self.proc else None
+            code = self.proc.poll() if self.proc else None
             self.stop()
             raise SandboxError(f"the sandbox spawner exited (code {code})")
         try:
