@@ -171,12 +171,39 @@ def grpo_example(row: dict, where: str = "row") -> dict:
     return {"prompt": prompt, "task": "math", "solution": gold_answer(row[gold_col]), "tests": None, "language": None}
 
 
-def map_rows(dataset, fn, source: str = "dataset"):
-    """Apply `fn(row, where)` to every row, validating eagerly so errors name the exact row."""
+def example_features(kind: str):
+    """The columns `sft_example` ("sft") or `grpo_example` ("grpo") produce, fixed up front: inferring them
+    batch by batch fails when a long run of math rows (tests None) precedes the first code row."""
     import datasets
 
-    rows = [fn(dict(row), f"{source} row {i}") for i, row in enumerate(dataset)]
-    return datasets.Dataset.from_list(rows)
+    messages = datasets.List({"role": datasets.Value("string"), "content": datasets.Value("string")})
+    if kind == "sft":
+        return datasets.Features({"prompt": messages, "completion": messages})
+    text = datasets.Value("string")
+    return datasets.Features({"prompt": messages, "task": text, "solution": text, "tests": text, "language": text})
+
+
+def map_rows(dataset, fn, source: str = "dataset"):
+    """Apply `fn(row, where)` to every row with `Dataset.map` (streamed to Arrow in batches, never held as Python
+    objects), so a bad row raises its `DataError` naming the exact row: `"{source} row {i}: ..."`."""
+    kind = "grpo" if fn is grpo_example else "sft" if fn is sft_example else None
+    return dataset.map(
+        _RowMapper(fn, source),
+        with_indices=True,
+        remove_columns=list(dataset.column_names or []),
+        features=example_features(kind) if kind else None,
+        desc=f"validating {source}",
+    )
+
+
+class _RowMapper:
+    """`fn(row, "{source} row {i}")` as a picklable callable (a closure would defeat `map`'s caching hash)."""
+
+    def __init__(self, fn, source: str):
+        self.fn, self.source = fn, source
+
+    def __call__(self, row: dict, index: int) -> dict:
+        return self.fn(row, f"{self.source} row {index}")
 
 
 def add_instruction(dataset, suffix: str):

@@ -98,3 +98,29 @@ def test_mixture_errors():
         mix_sources(["missing.jsonl"], None, seed=0)
     with pytest.raises(DataError, match="non-negative"):
         mix_sources(["a.jsonl", "b.jsonl"], [1.0], seed=0)
+
+
+def test_map_rows_streams_a_long_run_of_math_rows_before_the_first_code_row():
+    """Columns are fixed up front: a batch of only math rows (tests None) must not fix `tests` to a null type."""
+    import datasets
+
+    from data.loading import map_rows
+
+    math = {"problem": "1+1?", "answer": "2", "prompt": None, "tests": None, "language": None}
+    tests = json.dumps({"kind": "stdio", "cases": [{"stdin": "", "stdout": "1"}]})
+    code = {"problem": None, "answer": None, "prompt": "print 1", "tests": tests, "language": "python"}
+    mapped = map_rows(datasets.Dataset.from_list([math] * 1500 + [code]), grpo_example, source="GRPO mixture")
+    assert len(mapped) == 1501 and mapped.column_names == ["prompt", "task", "solution", "tests", "language"]
+    assert (mapped[0]["task"], mapped[0]["solution"], mapped[0]["tests"]) == ("math", "2", None)
+    assert (mapped[1500]["task"], json.loads(mapped[1500]["tests"])["kind"]) == ("code", "stdio")
+
+
+def test_map_rows_names_the_bad_row():
+    import datasets
+
+    from data.loading import map_rows
+
+    good = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}], "text": None}
+    rows = [good] * 3 + [{"messages": None, "text": "x"}]
+    with pytest.raises(DataError, match=r"^SFT mixture row 3: no SFT schema fits"):
+        map_rows(datasets.Dataset.from_list(rows), sft_example, source="SFT mixture")
