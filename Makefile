@@ -1,4 +1,4 @@
-.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox demo
+.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox bench-fidelity demo
 
 PY ?= python
 
@@ -27,10 +27,13 @@ quality:
 format:
 	ruff check --fix . && ruff format .
 
-bench: bench-math bench-sandbox
+bench: bench-math bench-sandbox bench-fidelity
 
 bench-math:
 	$(PY) -m bench.bench_math
 
 bench-sandbox:
 	$(PY) -m bench.bench_sandbox
+
+bench-fidelity:
+	$(PY) -m bench.fidelity --backends bwrap docker --repeats 3

@@ -15,6 +15,18 @@ Why two processes: if the tests ran in the solution's interpreter, the solution 
 * only after every test ran, and the server still answers a final ping, the checker prints
   ``CODEALIGN <nonce> pass`` on its stdout, which the server cannot write to (its fd 1 is the checker's stderr).
 
+For `assert` tests whose code defines `check` (HumanEval), the harness calls `check(<entry_point>)` after the code
+ran; a `check` that only the solution defines is one of its functions and is never called that way.
+
+What differs from exec'ing solution and tests in one interpreter (none of it is exercised by the canonical solutions
+of HumanEval or MBPP; `python -m bench.fidelity` checks that):
+
+* arguments are copies: a test that passes a list and then reads it back does not see the solution's in-place changes;
+* objects of the solution's own classes are opaque references: equal only to themselves, `str()`/`repr()` are the
+  harness's placeholder, `isinstance(x, SolutionClass)` raises TypeError (the class is a reference, not a type);
+* functions cannot be passed into the solution (`f(lambda x: x)` raises TypeError);
+* dict views, iterators and other non-plain results are references too: iterating works, comparing does not.
+
 Protocol on stdin (one JSON object): {"nonce", "kind": "assert"|"pytest", "code", "entry_point"}.
 """
 
@@ -483,13 +495,16 @@ def failure_detail(exc, test_lines):
 def run_assert(remote, code, entry_point):
     compiled = compile(code, "<tests>", "exec", dont_inherit=True)
     ns = build_namespace(remote, code, entry_point)
+    solution_check = ns.get("check")
     exec(compiled, ns)
     # HumanEval's test code defines check(candidate) and leaves the call to the harness. A test that also calls it
-    # itself just runs twice.
-    if entry_point and callable(ns.get("check")):
+    # itself just runs twice. A `check` the tests did not define is the solution's own function (MBPP has tasks whose
+    # function is called check and is tested as `assert check(x) == y`), not a test runner to hand the entry point to.
+    check = ns.get("check")
+    if entry_point and callable(check) and check is not solution_check:
         if entry_point not in ns:
             raise NameError(f"the solution defines no {entry_point!r} (the task's entry_point)")
-        ns["check"](ns[entry_point])
+        check(ns[entry_point])
 
 
 class SolutionModule(type(sys)):

@@ -8,8 +8,8 @@ One row (JSON object)::
 Test kinds:
 
 * ``assert`` -- ``code`` runs after the solution in the same program (HumanEval's ``check(candidate)`` with
-  ``entry_point`` naming the candidate, or an MBPP-style list of asserts). For compiled languages ``code`` holds the
-  test ``main``. ``entry_point`` is optional.
+  ``entry_point`` naming the candidate: called when ``code`` itself defines ``check``, or an MBPP-style list of
+  asserts). For compiled languages ``code`` holds the test ``main``. ``entry_point`` is optional.
 * ``stdio`` -- ``cases``: a non-empty list of ``{"stdin": str, "stdout": str}``; the program's stdout must equal the
   expected one apart from trailing whitespace at line ends and at the end.
 * ``pytest`` -- Python only; ``code`` is a test module that does ``import solution`` / ``from solution import ...``.

