@@ -241,7 +241,8 @@ def _remove_pool_containers(client, pool_label: str) -> None:
     from docker.errors import APIError, NotFound
 
     try:
-        containers = client.containers.list(all=True, filters={"label": f"{LABEL}.pool={pool_label}"})
+        # sparse: no inspect per container, which raises NotFound for one that auto-removal takes meanwhile
+        containers = client.containers.list(all=True, sparse=True, filters={"label": f"{LABEL}.pool={pool_label}"})
     except Exception as exc:  # the engine went away: nothing left we could remove
         log.warning("could not list sandbox pool %s for clean-up: %s", pool_label, exc)
         return

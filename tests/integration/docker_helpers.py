@@ -82,7 +82,9 @@ def host_pids_with(marker: str) -> list[int]:
 def pool_containers(client, pool_label: str, filters: dict | None = None) -> list:
     from sandbox.docker_container import LABEL
 
-    return client.containers.list(all=True, filters={"label": f"{LABEL}.pool={pool_label}", **(filters or {})})
+    # sparse: listing must not inspect each container, which races with the engine's auto-removal (NotFound)
+    labels = {"label": f"{LABEL}.pool={pool_label}", **(filters or {})}
+    return client.containers.list(all=True, sparse=True, filters=labels)
 
 
 def wait_for(predicate, timeout_s: float = 15.0) -> bool:
