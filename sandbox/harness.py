@@ -138,10 +138,33 @@ EVIDENCE_STATUS = {
     "memory": Status.MEMORY_LIMIT,  # MemoryError in the solution (an allocation the limit or the heap refused)
 }
 ASSERTION_MARKERS = ("Assertion", "assertion", "AssertionError", "assert!", "assert_eq!")
+# What a runtime prints when its own heap cap (set from Limits.memory_mb, below the sandbox's limit: see
+# sandbox/languages.py) or the allocator refuses memory: the program ran out of its memory budget, the same verdict
+# as the kernel's OOM kill. A program that prints one itself gains nothing: it is a failure either way.
+OUT_OF_MEMORY_MARKERS = (
+    b"java.lang.OutOfMemoryError",  # JVM, -Xmx
+    b"JavaScript heap out of memory",  # V8, --max-old-space-size
+    b"fatal error: runtime: out of memory",  # Go
+    b"memory allocation of ",  # Rust's default alloc error handler: "memory allocation of N bytes failed"
+    b"std::bad_alloc",  # C++ operator new
+)
+
+
+def _out_of_memory(result: StepResult) -> str | None:
+    """The runtime's out-of-memory line from a failed step's stderr, or None."""
+    if result.exit_code == 0:
+        return None
+    for line in result.stderr.splitlines():
+        if any(marker in line for marker in OUT_OF_MEMORY_MARKERS):
+            return line.decode("utf-8", errors="replace").strip()[:200]
+    return None
 
 
 def _judge_tests_step(result: StepResult, nonce: str) -> ExecResult:
     evidence = find_evidence(result.stdout, nonce)
+    out_of_memory = _out_of_memory(result) if evidence is None or evidence[0] in ("error", "died") else None
+    if out_of_memory:
+        return ExecResult(Status.MEMORY_LIMIT, detail=f"{result.name}: {out_of_memory}")
     if evidence is not None:
         verdict, detail = evidence
         status = EVIDENCE_STATUS.get(verdict, Status.FAILED)
@@ -159,6 +182,9 @@ def _judge_tests_step(result: StepResult, nonce: str) -> ExecResult:
 
 
 def _judge_case(result: StepResult, expected: str, index: int) -> ExecResult | None:
+    out_of_memory = _out_of_memory(result)
+    if out_of_memory:
+        return ExecResult(Status.MEMORY_LIMIT, detail=f"case {index}: {out_of_memory}")
     if result.exit_code != 0:
         stderr = _text(result.stderr, 300)
         return ExecResult(Status.RUNTIME_ERROR, detail=f"case {index}: exit code {result.exit_code}: {stderr}")

@@ -104,7 +104,14 @@ VERDICTS = [
     (b'\nCODEALIGN NONCE pass ""\n', None, {"oom_killed": True}, Status.MEMORY_LIMIT),
     (b'\nCODEALIGN NONCE pass ""\n', 0, {"output_truncated": True}, Status.OUTPUT_LIMIT),
     (b"", 134, {}, Status.RUNTIME_ERROR),  # killed without evidence
-]
+    (b"", 1, {"stderr": b'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n'},
+     Status.MEMORY_LIMIT),  # a runtime's own heap cap is the memory limit
+    (b'\nCODEALIGN NONCE error "OutOfMemoryError"\n', 1, {"stderr": b"java.lang.OutOfMemoryError\n"},
+     Status.MEMORY_LIMIT),  # caught by the harness: still out of memory
+    (b'\nCODEALIGN NONCE fail "AssertionError"\n', 1, {"stderr": b"std::bad_alloc\n"},
+     Status.FAILED),  # a failed assert stays a failed assert
+    (b'\nCODEALIGN NONCE pass ""\n', 0, {"stderr": b"std::bad_alloc\n"}, Status.PASSED),  # exit 0: no failure
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("stdout,exit_code,flags,expected", VERDICTS)
@@ -129,6 +136,10 @@ def test_stdio_compared_outside_strictly_but_trailing_whitespace():
         (b"ans: 1\n2", Status.FAILED),
     ]:
         assert judge(prepared, [StepResult(name="case0", exit_code=0, stdout=out)]).status is expected, out
+    heap = StepResult(name="case0", exit_code=134, stderr=b"FATAL ERROR: Reached heap limit Allocation failed - "
+                      b"JavaScript heap out of memory\n 1: 0x7f node::Abort()\n")  # fmt: skip
+    verdict = judge(prepared, [heap])
+    assert verdict.status is Status.MEMORY_LIMIT and "JavaScript heap out of memory" in verdict.detail
 
 
 def test_normalize_output_and_evidence_parsing():
