@@ -176,8 +176,12 @@ def _judge_tests_step(result: StepResult, nonce: str) -> ExecResult:
     stderr = _text(result.stderr)
     if result.exit_code == 0:
         return ExecResult(Status.FAILED, detail="exited before the tests finished (no evidence from the harness)")
-    if any(marker in stderr for marker in ASSERTION_MARKERS):
-        return ExecResult(Status.FAILED, detail=f"assertion failed (exit code {result.exit_code}): {stderr[-300:]}")
+    # The last marker line that is not a stack frame, wherever it is: Node and the JVM print frames after it.
+    lines = [line.strip() for line in result.stderr.decode("utf-8", errors="replace").splitlines()]
+    marked = [line for line in lines if any(m in line for m in ASSERTION_MARKERS) and not line.startswith("at ")]
+    marked = marked[-1] if marked else None
+    if marked is not None:
+        return ExecResult(Status.FAILED, detail=f"assertion failed (exit code {result.exit_code}): {marked[:300]}")
     return ExecResult(Status.RUNTIME_ERROR, detail=f"exit code {result.exit_code}: {stderr[-300:]}")
 
 

@@ -172,8 +172,22 @@ JS_EPILOGUE = """
 """
 
 
+# Between the solution and the tests: Node's console.assert only logs a failed assertion (HumanEval-X's JavaScript
+# tests rely on it), so it is made to throw, fixed in place so that the tests cannot be handed a silent one (a
+# solution that froze console.assert first makes this line throw, and the run fails).
+JS_PROLOGUE = """
+;Object.defineProperty(console, "assert", {
+  value: function (condition, ...message) {
+    if (!condition) throw new (require("assert").AssertionError)({ message: ["Assertion failed", ...message].join(" ") });
+  },
+  writable: false,
+  configurable: false,
+});
+"""
+
+
 def javascript_build(solution: str, tests: str | None, memory_mb: int) -> Build:
-    source = solution if tests is None else f"{solution}\n;\n{tests}\n{JS_EPILOGUE}"
+    source = solution if tests is None else f"{solution}\n{JS_PROLOGUE}\n{tests}\n{JS_EPILOGUE}"
     heap = f"--max-old-space-size={max(32, int(memory_mb * 0.6))}"
     return Build(files=(_src("main.js", source),), run_argv=("/usr/bin/node", heap, "main.js"))
 

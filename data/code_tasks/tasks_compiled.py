@@ -126,6 +126,17 @@ JS_TASKS = [
         "const assert = require('assert');\nassert.strictEqual(capitalize('hello big world'), 'Hello Big World');\nassert.strictEqual(capitalize(''), '');\n",
         ["function capitalize(s) {\n  return s.toUpperCase();\n}"],
     ),
+    _assert(
+        "js-assert-console-assert",
+        "javascript",
+        "isPrime(n): true when n is a prime number.",
+        "function isPrime(n) {\n  if (n < 2) return false;\n  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;\n  return true;\n}",
+        # HumanEval-X style: console.assert only logs in Node; the harness makes it throw
+        "const testIsPrime = () => {\n  console.assert(isPrime(2) === true);\n  console.assert(isPrime(9) === false);\n  console.assert(isPrime(97) === true);\n};\ntestIsPrime();\n",
+        [
+            "function isPrime(n) {\n  if (n < 2) return false;\n  for (let d = 2; d * d < n; d++) if (n % d === 0) return false;\n  return true;\n}"
+        ],
+    ),
     _stdio(
         "js-stdio-count-lines",
         "Read all of stdin; print the number of non-empty lines.",
