@@ -152,7 +152,8 @@ def java_build(solution: str, tests: str | None, memory_mb: int) -> Build:
     return Build(
         files=(_src("Main.java", head + rest), _src("CodealignRunner.java", JAVA_RUNNER)),
         compile_argv=(*javac, "Main.java", "CodealignRunner.java"),
-        run_argv=("/usr/bin/java", heap, *JVM_FLAGS, "-cp", ".", "CodealignRunner"),
+        # -ea: the tests' `assert` statements (MultiPL-E's Java tests are nothing else) are skipped without it
+        run_argv=("/usr/bin/java", heap, *JVM_FLAGS, "-ea", "-cp", ".", "CodealignRunner"),
         hide_after_compile=("Main.java", "CodealignRunner.java"),
     )
 

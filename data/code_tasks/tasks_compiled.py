@@ -95,6 +95,17 @@ JAVA_TASKS = [
             "class Solution {\n    long fib(int n) {\n        long a = 0, b = 1;\n        for (int i = 0; i < n; i++) { int t = (int) (a + b); a = b; b = t; }\n        return a;\n    }\n}"
         ],
     ),
+    _assert(
+        "java-assert-statements",
+        "java",
+        "class Problem { static int digitSum(long n) }: the sum of the decimal digits of |n|.",
+        "class Problem {\n    static int digitSum(long n) {\n        n = Math.abs(n);\n        int s = 0;\n        while (n > 0) { s += n % 10; n /= 10; }\n        return s;\n    }\n}",
+        # MultiPL-E style: bare `assert` statements, which the JVM skips unless run with -ea
+        "public class Main {\n    public static void main(String[] args) {\n        assert(Problem.digitSum(0) == 0);\n        assert(Problem.digitSum(-472) == 13);\n        assert(Problem.digitSum(1000000007L) == 8);\n    }\n}",
+        [
+            "class Problem {\n    static int digitSum(long n) {\n        int s = 0;\n        while (n > 0) { s += n % 10; n /= 10; }\n        return s;\n    }\n}"
+        ],
+    ),
     _stdio(
         "java-stdio-upper",
         "Read one line and print it in upper case.",
