@@ -1,6 +1,7 @@
 """Finding the final answer in a model completion (or in a worked gold solution).
 
-Order of preference, each step used only when the previous finds nothing: `<answer>` tags, the last `\\boxed{}` /
+Order of preference, each step used only when the previous finds nothing: `<answer>` tags (prose inside them is
+read for its box, answer phrase or concluding sentence, "Thus, she can fill 14 bags."), the last `\\boxed{}` /
 `\\fbox{}` group (several boxes written side by side form one list answer), "the (final) answer is ...", GSM8K's
 `#### 42`, the last `$...$` / `\\(...\\)` / `\\[...\\]` / `align` span, and finally the last number. A completion whose last
 box is never closed (cut off mid-answer) has no answer at all. Every scan is a single left-to-right pass or a
@@ -57,8 +58,9 @@ _DOUBLED_COMMAND = re.compile(
 # The concluding sentence's number, or its bracketed pair "(1,5)" as a whole (never the "1,5" inside it).
 _CONCLUSION = re.compile(
     r"(?:^|[.!\n$]\s*)(?:Therefore|Thus|Hence|So|In total|Altogether),?\s[^.\n$\\]{0,160}?"
-    r"(\(-?\d[\d,. -]*\)|(?<![\w.(\[])-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}(?:[.!]|$)",
-)
+    r"(\(-?\d[\d,. -]*\)|(?<![\w.(\[])-?\d[\d,]*(?:\.\d+)?\s*%?)(?![\w.]*\d)[^.\n$\\\d]{0,120}"
+    r"(?:\swith\s\d+\s[a-zA-Z]+\s(?:in\s)?(?:each|per)\s[a-zA-Z]+)?(?:[.!]|$)",
+)  # "... can fill 14 bags with 2 lollipops in each bag.": a per-unit qualifier does not carry the answer
 _PROSE_TAIL = re.compile(
     r"\s+(?:because|since|as|which|when|where|if|given|so that|so|for|in order)\b|,\s+(?!and\b|or\b)(?=[a-zA-Z]{3,})"
 )
@@ -201,7 +203,8 @@ def extract_answer(completion: str, number_fallback: bool = True) -> str | None:
     tags = _ANSWER_TAG.findall(text)
     if tags and tags[-1].strip():
         inner = tags[-1].strip()
-        return _last_box_group(inner) or _after_phrase(inner) or inner  # "<answer>The answer is 2.</answer>"
+        prose_number = None if looks_like_bare_answer(inner, 4) else _conclusion_number(inner)  # tags around prose
+        return _last_box_group(inner) or _after_phrase(inner) or prose_number or inner  # "<answer>The answer is 2."
     boxes, phrases = _boxes(text), list(_ANSWER_PHRASE.finditer(text))
     if boxes and not boxes[-1][3]:
         return None  # the generation stopped inside its last box: "\\boxed{10" might have become 100

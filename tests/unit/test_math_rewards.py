@@ -71,6 +71,8 @@ PUBLISHED_REGRESSIONS = [
     ("\\boxed{42}", "<think> My answer is \\boxed{42} </think> Some other text.", False),  # open-r1: not in think
     ("x", "\\sqrt{x^2}", False),  # negative probe points: |x|, not x
     ("\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),  # ...skipping points where a side is not real
+    ("14", "<answer>Has 28. Thus, she can fill 14 bags with 2 in each bag.</answer>", True),  # not the per-bag 2
+    ("28", "<answer>Has 28. Thus, she can fill 14 bags with 2 in each bag.</answer>", False),  # 28 is intermediate
 ]
 
 
