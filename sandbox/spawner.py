@@ -101,6 +101,8 @@ class Spawner:
         try:
             return json.loads(data), fds
         except ValueError as exc:
+            for fd in fds:
+                os.close(fd)
             self.stop()
             raise SandboxError(f"the sandbox spawner sent garbage: {data[:200]!r}") from exc
 
