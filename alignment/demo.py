@@ -27,7 +27,7 @@ TEST_DATA = "data/math_small/test.jsonl"
 
 def build_base_model(output_dir: Path, seed: int) -> Path:
     """A randomly initialised model whose tokenizer is trained on the demo's training questions only."""
-    from alignment.tiny import build_tiny_model
+    from alignment.model.tiny import build_tiny_model
 
     with open(TRAIN_DATA) as f:
         corpus = [" ".join((row["question"], row["solution"])) for row in map(json.loads, f)]
@@ -47,7 +47,7 @@ def run_stages(out: Path, seed: int, extra: list[str]) -> tuple[Path, Path]:
 
 
 def summarize(before, after, n: int, timings: dict[str, float], out: Path) -> dict:
-    from alignment.evaluate import paired_difference
+    from alignment.evaluation.stats import paired_difference
 
     diff = paired_difference(after.scores, before.scores)
     summary = {
@@ -64,8 +64,8 @@ def summarize(before, after, n: int, timings: dict[str, float], out: Path) -> di
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from alignment.common import setup_logging
     from alignment.evaluate import evaluate_math, load_eval_rows
+    from alignment.run.process import setup_logging
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output_dir", type=Path, default=Path("outputs/demo"))

@@ -11,46 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from alignment.evaluation.stats import Interval, paired_difference, wilson_interval
+
 logger = logging.getLogger(__name__)
-
-Z95 = 1.959963984540054
-
-
-@dataclass(frozen=True)
-class Interval:
-    estimate: float
-    low: float
-    high: float
-
-    def __str__(self) -> str:
-        return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}]"
-
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> Interval:
-    """Wilson score interval for a binomial proportion (good near 0 and 1, unlike the normal approximation)."""
-    if n <= 0:
-        raise ValueError("n must be positive")
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
-
-
-def paired_difference(after: Sequence[float], before: Sequence[float], z: float = Z95) -> Interval:
-    """Mean of after_i − before_i with a normal 95% interval from the sample std of the differences."""
-    if len(after) != len(before) or len(after) < 2:
-        raise ValueError("paired difference needs two equal-length score lists of at least 2 items")
-    diffs = [a - b for a, b in zip(after, before)]
-    n = len(diffs)
-    mean = sum(diffs) / n
-    var = sum((d - mean) ** 2 for d in diffs) / (n - 1)
-    half = z * math.sqrt(var / n)
-    return Interval(mean, mean - half, mean + half)
 
 
 @dataclass
@@ -64,38 +29,6 @@ class EvalResult:
         return wilson_interval(int(sum(self.scores)), len(self.scores))
 
 
-def generate_greedy(
-    model_path: str, prompts: list[list[dict]], max_new_tokens: int, batch_size: int, chat_template: str
-) -> list[str]:
-    """Greedy completions for conversational prompts, batched with left padding."""
-    import torch
-    from tqdm.auto import tqdm
-
-    from alignment.models import load_causal_lm, load_tokenizer
-
-    tokenizer = load_tokenizer(model_path, chat_template)
-    tokenizer.padding_side = "left"
-    model = load_causal_lm(model_path).eval()
-    texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in prompts]
-    outputs: list[str] = []
-    for start in tqdm(range(0, len(texts), batch_size), desc=f"eval {model_path}", unit="batch", leave=False):
-        batch = tokenizer(
-            texts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False
-        )
-        batch = batch.to(model.device)
-        with torch.inference_mode():
-            out = model.generate(
-                **batch,
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                eos_token_id=tokenizer.eos_token_id,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-        new_tokens = out[:, batch["input_ids"].shape[1] :]
-        outputs += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
-    return outputs
-
-
 def evaluate_math(
     model_path: str,
     rows: list[dict],
@@ -106,15 +39,17 @@ def evaluate_math(
     chat_template: str = "model",
 ) -> EvalResult:
     """Score greedy answers to `rows` (grpo_example schema: prompt + solution) with the math reward."""
+    from alignment.model.generation import SamplingSettings, render_prompts, sample_completions
+    from alignment.model.loading import load_tokenizer
+    from data.loading import with_instruction
     from rewards.registry import RewardFunction
 
-    prompts = []
-    for row in rows:
-        prompt = [dict(m) for m in row["prompt"]]
-        if prompt_suffix:
-            prompt[-1]["content"] = f"{prompt[-1]['content']}\n{prompt_suffix}"
-        prompts.append(prompt)
-    completions = generate_greedy(model_path, prompts, max_new_tokens, batch_size, chat_template)
+    prompts = [with_instruction(row["prompt"], prompt_suffix) for row in rows]
+    texts = render_prompts(load_tokenizer(model_path, chat_template), prompts)
+    greedy = SamplingSettings(n=1, max_new_tokens=max_new_tokens, temperature=0.0)
+    completions = [
+        group[0] for group in sample_completions(model_path, texts, greedy, "hf", None, batch_size, chat_template)
+    ]
     scores = RewardFunction("math")(
         prompts, completions, task=["math"] * len(rows), solution=[r["solution"] for r in rows]
     )
@@ -130,7 +65,7 @@ def load_eval_rows(path: str, limit: int | None = None) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from alignment.common import setup_logging
+    from alignment.run.process import setup_logging
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)

@@ -25,16 +25,20 @@ Deviations from the paper, all deliberate and visible in the recipe:
 * DSC2 gives no GRPO hyper-parameters; the recipe takes DSM §4.2's (lr 1e-6, β 0.04, G = 64, max length 1024).
 * Rewards: DSC2 uses a trained reward model for code; here the compiler 0/1 signal ("code"), the math checker
   ("math") and a reward model (`reward_model_path`) are all available and mixed by `reward_funcs`/`reward_weights`.
+  Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from alignment.common import MixtureArguments, setup_logging
-from alignment.configs import parse_or_exit
+from alignment.args import MixtureArguments
+from alignment.run.config import find_config, parse_or_exit
+from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
 
@@ -50,26 +54,39 @@ class GRPOArguments(MixtureArguments):
         default=None, metadata={"help": "A trained reward model (sequence classifier) added after `reward_funcs`."}
     )
     sandbox_backend: str = field(
-        default="bwrap", metadata={"help": "Sandbox for the `code` reward: bwrap | docker (see sandbox/)."}
+        default="bwrap", metadata={"help": "Sandbox for execution rewards (`code`): bwrap | docker (see sandbox/)."}
     )
+    sandbox_jobs: int = field(default=4, metadata={"help": "Programs the sandbox grades at once."})
     prompt_suffix: str = field(
         default="",
         metadata={"help": "Instruction appended to every prompt, e.g. 'Put the final answer in \\boxed{}.'"},
     )
 
-    def __post_init__(self):
-        super().__post_init__()
-        from rewards.registry import REWARDS
+    def reward_names(self) -> list[str]:
+        """Every reward in the order TRL gets them (and `reward_weights` must follow)."""
+        return self.reward_funcs + ([self.reward_model_path] if self.reward_model_path else [])
 
-        unknown = [n for n in self.reward_funcs if n not in REWARDS]
-        if unknown:
-            raise ValueError(
-                f"unknown reward(s) {unknown} in `reward_funcs`; registered: {', '.join(sorted(REWARDS))}"
+    def sandbox_settings(self):
+        from rewards.code_rewards import SandboxSettings
+
+        return SandboxSettings(backend=self.sandbox_backend, jobs=self.sandbox_jobs)
+
+    def problems(self, configs: Sequence[Any] = ()) -> list[str]:
+        from trl import GRPOConfig
+
+        from rewards.registry import unknown_rewards
+
+        problems = super().problems(configs) + unknown_rewards(self.reward_funcs) + self.sandbox_settings().problems()
+        if not self.reward_names():
+            problems.append("no reward: list registry names in `reward_funcs` and/or set `reward_model_path`")
+        training_args = find_config(configs, GRPOConfig)
+        weights = training_args.reward_weights if training_args is not None else None
+        if weights is not None and len(weights) != len(self.reward_names()):
+            problems.append(
+                f"`reward_weights` has {len(weights)} entries for {len(self.reward_names())} rewards "
+                f"{self.reward_names()}: give one weight per reward, in that order"
             )
-        if self.sandbox_backend not in ("bwrap", "docker"):
-            raise ValueError(f"`sandbox_backend` {self.sandbox_backend!r} is not one of bwrap, docker")
-        if not self.reward_funcs and not self.reward_model_path:
-            raise ValueError("no reward: list registry names in `reward_funcs` and/or set `reward_model_path`")
+        return problems
 
 
 def warn_if_not_faithful(training_args) -> None:
@@ -90,13 +107,13 @@ def warn_if_not_faithful(training_args) -> None:
 def main(argv: list[str] | None = None) -> str:
     from trl import GRPOConfig, ModelConfig
 
-    from alignment.generation import resolve_vllm
-    from alignment.models import dtype_name, load_tokenizer, resolve_model_path
-    from alignment.record import start_run
-    from alignment.tracking import RecordArguments
+    from alignment.model.generation import resolve_vllm
+    from alignment.model.loading import dtype_name, load_tokenizer, resolve_model_path
+    from alignment.run.record import start_run
+    from alignment.run.tracking import RecordArguments
     from alignment.trainers import CodealignGRPOTrainer
     from data.loading import add_instruction, grpo_example, map_rows, mix_sources
-    from rewards.registry import build_reward_functions
+    from rewards.registry import build_reward_functions, needs_sandbox
 
     # ---- parse -------------------------------------------------------------------------------------------------
     recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
@@ -124,19 +141,9 @@ def main(argv: list[str] | None = None) -> str:
     }
 
     # ---- rewards -----------------------------------------------------------------------------------------------
-    reward_funcs: list = build_reward_functions(args.reward_funcs)
-    if "code" in args.reward_funcs:
-        from rewards.code_rewards import set_default_backend
-        from sandbox.api import get_backend
-
-        set_default_backend(get_backend(args.sandbox_backend))  # fails here, before training, if the engine is absent
+    reward_funcs: list = build_reward_functions(args.reward_funcs, args.sandbox_settings())
     if args.reward_model_path:
         reward_funcs.append(resolve_model_path(args.reward_model_path))
-    if training_args.reward_weights is not None and len(training_args.reward_weights) != len(reward_funcs):
-        raise SystemExit(
-            f"error: reward_weights has {len(training_args.reward_weights)} entries for {len(reward_funcs)} rewards "
-            f"({args.reward_funcs + ([args.reward_model_path] if args.reward_model_path else [])})"
-        )
 
     # ---- train -------------------------------------------------------------------------------------------------
     run = start_run(
@@ -145,7 +152,7 @@ def main(argv: list[str] | None = None) -> str:
         record_args,
         data_paths=args.datasets,
         checkpoint_paths=[model_path, args.reward_model_path],
-        uses_sandbox="code" in args.reward_funcs,
+        uses_sandbox=needs_sandbox(args.reward_funcs),
     )
     trainer = CodealignGRPOTrainer(
         model=model_path,

@@ -2,7 +2,7 @@
 
     python -m alignment.report outputs/grpo-compiler outputs/grpo-rm --out reports/fig3
 
-Reads `metrics.jsonl` (written by `alignment.tracking.RunLogCallback`) and `manifest.json` of every run directory,
+Reads `metrics.jsonl` (written by `alignment.run.tracking.RunLogCallback`) and `manifest.json` of every run directory,
 and writes into `--out`:
 
 * `reward.png` (total reward), `reward_components.png` (mean of each reward function), `accuracy.png` (execution
@@ -30,7 +30,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display on cluster nodes
 import matplotlib.pyplot as plt  # noqa: E402
 
-from alignment.tracking import METRICS_NAME, read_jsonl  # noqa: E402
+from alignment.run.files import read_jsonl  # noqa: E402
+from alignment.run.tracking import METRICS_NAME  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +80,16 @@ def load_run(path: str | Path) -> Run:
     return Run(name=str(name), path=path, rows=read_jsonl(metrics), manifest=manifest)
 
 
-def accuracy_keys(keys: set[str]) -> list[str]:
+def accuracy_keys(keys: set[str], runs: Sequence[Run] = ()) -> list[str]:
+    """Pass rates and accuracies: the execution pass rate, the mean of each verifiable reward the runs trained with
+    (a rule reward's mean is its accuracy on the rollouts, e.g. the math checker's), and evaluation accuracies."""
+    from rewards.registry import REWARDS
+
+    names = {n for run in runs for n in run.manifest.get("config", {}).get("reward_funcs") or []}
+    verified = sorted(f"rewards/{n}/mean" for n in names if n in REWARDS and REWARDS[n].kind in ("rule", "execution"))
     evals = sorted(k for k in keys if k.startswith("eval_") and ("pass" in k or "accuracy" in k))
-    return (["execution/pass_rate"] if "execution/pass_rate" in keys else []) + evals
+    ordered = ["execution/pass_rate", *verified, *evals]
+    return [k for k in dict.fromkeys(ordered) if k in keys]
 
 
 def plot_lines(runs: Sequence[Run], keys: Sequence[str], title: str, ylabel: str, out: Path) -> bool:
@@ -143,7 +151,7 @@ def write_figures(runs: Sequence[Run], out_dir: Path) -> list[str]:
     components = sorted(k for k in keys if k.startswith("rewards/") and k.endswith("/mean"))
     if plot_lines(runs, components, "Reward components", "mean reward", out_dir / "reward_components.png"):
         written.append("reward_components.png")
-    if plot_lines(runs, accuracy_keys(keys), "Pass rate / accuracy", "fraction", out_dir / "accuracy.png"):
+    if plot_lines(runs, accuracy_keys(keys, runs), "Pass rate / accuracy", "fraction", out_dir / "accuracy.png"):
         written.append("accuracy.png")
     if plot_step_time(runs, out_dir / "step_time.png"):
         written.append("step_time.png")

@@ -14,10 +14,14 @@ gradient accumulation and the step count from world size, micro batch and sequen
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from alignment.common import MixtureArguments, setup_logging, token_budget, world_size
-from alignment.configs import parse_or_exit
+from alignment.args import MixtureArguments
+from alignment.run.config import parse_or_exit
+from alignment.run.process import setup_logging, world_size
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +35,54 @@ class SFTArguments(MixtureArguments):
     )
     total_tokens: int | None = field(default=None, metadata={"help": "Tokens to train on in total; sets max_steps."})
 
-    def __post_init__(self):
-        super().__post_init__()
+    def problems(self, configs: Sequence[Any] = ()) -> list[str]:
+        problems = super().problems(configs)
         if self.total_tokens and not self.tokens_per_batch:
-            raise ValueError("`total_tokens` needs `tokens_per_batch` (steps = total_tokens / tokens per step)")
+            problems.append("`total_tokens` needs `tokens_per_batch` (steps = total_tokens / tokens per step)")
+        return problems
+
+
+@dataclass(frozen=True)
+class TokenBudget:
+    """How a `tokens_per_batch` target maps onto micro batches (see `token_budget`)."""
+
+    gradient_accumulation_steps: int
+    tokens_per_step: int  # world * micro batch * sequence length * accumulation
+    max_steps: int | None  # total_tokens / tokens_per_step, rounded up
+    relative_error: float  # (tokens_per_step - target) / target
+
+    def describe(self, target: int, world: int, micro_batch: int, seq_len: int) -> str:
+        steps = f"; {self.max_steps} optimizer steps for the token total" if self.max_steps else ""
+        return (
+            f"token budget: target {target:,} tokens/step = {world} process(es) x {micro_batch} sequences x "
+            f"{seq_len} tokens x {self.gradient_accumulation_steps} accumulation steps = {self.tokens_per_step:,} "
+            f"({100 * self.relative_error:+.1f}%){steps}"
+        )
+
+
+def token_budget(
+    tokens_per_batch: int, world: int, micro_batch: int, seq_len: int, total_tokens: int | None = None
+) -> TokenBudget:
+    """Gradient accumulation that brings one optimizer step closest to `tokens_per_batch` tokens.
+
+    DSC2 §3.5.1 states the SFT batch in tokens (1M) and the run length in tokens (1B): 1B / 1M = 1000 steps. Each
+    micro batch holds `micro_batch` sequences of `seq_len` tokens (exact with packing; an upper bound without it).
+    """
+    for name, value in (
+        ("tokens_per_batch", tokens_per_batch),
+        ("world", world),
+        ("micro_batch", micro_batch),
+        ("seq_len", seq_len),
+    ):
+        if value <= 0:
+            raise ValueError(f"{name} must be positive, got {value}")
+    per_micro_step = world * micro_batch * seq_len
+    accumulation = max(1, round(tokens_per_batch / per_micro_step))
+    tokens_per_step = per_micro_step * accumulation
+    max_steps = math.ceil(total_tokens / tokens_per_step) if total_tokens else None
+    return TokenBudget(
+        accumulation, tokens_per_step, max_steps, (tokens_per_step - tokens_per_batch) / tokens_per_batch
+    )
 
 
 def apply_token_budget(args: SFTArguments, training_args) -> None:
@@ -65,10 +113,10 @@ def main(argv: list[str] | None = None) -> str:
     from transformers import AutoModelForCausalLM
     from trl import ModelConfig, SFTConfig
 
-    from alignment.models import default_dtype, load_tokenizer, resolve_model_path
-    from alignment.record import start_run
-    from alignment.templates import ensure_embeddings_fit
-    from alignment.tracking import RecordArguments
+    from alignment.model.loading import default_dtype, load_tokenizer, resolve_model_path
+    from alignment.model.templates import ensure_embeddings_fit
+    from alignment.run.record import start_run
+    from alignment.run.tracking import RecordArguments
     from alignment.trainers import CodealignSFTTrainer
     from data.loading import map_rows, mix_sources, sft_example
 

@@ -1,7 +1,7 @@
 """The stages' trainers: TRL's trainers with atomic checkpoints, and GRPO with the extra telemetry.
 
 Each class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The mixins
-(`alignment.checkpointing.AtomicCheckpointMixin`, `alignment.telemetry.GRPOTelemetryMixin`) document what they add.
+(`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.telemetry.GRPOTelemetryMixin`) document what they add.
 `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from trl import GRPOTrainer, RewardTrainer, SFTTrainer
 
-from alignment.checkpointing import AtomicCheckpointMixin
-from alignment.telemetry import GRPOTelemetryMixin
+from alignment.run.checkpointing import AtomicCheckpointMixin
+from alignment.run.telemetry import GRPOTelemetryMixin
 
 
 class CodealignSFTTrainer(AtomicCheckpointMixin, SFTTrainer):

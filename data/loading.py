@@ -206,14 +206,26 @@ class _RowMapper:
         return self.fn(row, f"{self.source} row {index}")
 
 
+def with_instruction(prompt: list[dict], suffix: str) -> list[dict]:
+    """A copy of the conversational `prompt` with `suffix` appended to its last turn (unchanged when empty)."""
+    messages = [dict(m) for m in prompt]
+    if suffix:
+        messages[-1]["content"] = f"{messages[-1]['content']}\n{suffix}"
+    return messages
+
+
 def add_instruction(dataset, suffix: str):
-    """Append a fixed instruction to the last user turn (e.g. 'Put the final answer in \\boxed{}.')."""
+    """Append a fixed instruction to the last user turn of every row (e.g. 'Put the final answer in \\boxed{}.')."""
     if not suffix:
         return dataset
+    return dataset.map(_Instruction(suffix))
 
-    def _add(row: dict) -> dict:
-        prompt = [dict(m) for m in row["prompt"]]
-        prompt[-1]["content"] = f"{prompt[-1]['content']}\n{suffix}"
-        return {"prompt": prompt}
 
-    return dataset.map(_add)
+class _Instruction:
+    """`with_instruction` as a picklable callable for `Dataset.map` (a closure would defeat its caching hash)."""
+
+    def __init__(self, suffix: str):
+        self.suffix = suffix
+
+    def __call__(self, row: dict) -> dict:
+        return {"prompt": with_instruction(row["prompt"], self.suffix)}

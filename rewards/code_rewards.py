@@ -1,20 +1,25 @@
 """Code reward: extract the program from a completion, run it against the task's tests in a sandbox, 1.0 or 0.0.
 
 `None` means the sample cannot be judged (no usable tests); an infrastructure failure raises `SandboxError` and is
-never scored 0. The default backend is bwrap, built once per process on first use (`set_default_backend` swaps it).
+never scored 0. The sandbox is not found through any global: a `CodeGrader` is built from `SandboxSettings` (backend
+name, limits, concurrency) when the reward is built, owns its backend (started on first use, or at once with
+`open()`), and is handed to the scorer. Every graded batch reports its sandbox statistics to the caller's
+`log_metric` (`sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 import threading
-from collections.abc import Sequence
-from dataclasses import replace
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from alignment.sandbox_stats import record_sandbox_call
-from sandbox.api import get_backend, run, run_many
+from sandbox.api import BACKEND_NAMES, get_backend, run_many
 from sandbox.base import Backend, ExecResult, Limits, SandboxError, Status
 from sandbox.tasks import LANGUAGE_ALIASES, CodeTask, TaskError, normalize_language, parse_tests
 
@@ -22,9 +27,6 @@ logger = logging.getLogger(__name__)
 
 # ```lang\n ... ``` blocks; the closing fence may be missing at the very end of a truncated completion.
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
-
-_default_backend: Backend | None = None
-_default_lock = threading.Lock()
 
 
 def extract_code(completion: str, language: str) -> str | None:
@@ -44,18 +46,62 @@ def extract_code(completion: str, language: str) -> str | None:
     return code.rstrip() + "\n" if code is not None else None
 
 
-def set_default_backend(backend: Backend | None) -> None:
-    global _default_backend
-    with _default_lock:
-        _default_backend = backend
+@dataclass(frozen=True)
+class SandboxSettings:
+    """Which sandbox a code reward grades in: backend name (`sandbox.api.BACKEND_NAMES`), limits, concurrency."""
+
+    backend: str = "bwrap"
+    jobs: int = 4
+    limits: Limits | None = None
+
+    def problems(self) -> list[str]:
+        problems = []
+        if self.backend not in BACKEND_NAMES:
+            problems.append(f"`sandbox_backend` {self.backend!r} is not one of {', '.join(BACKEND_NAMES)}")
+        if self.jobs < 1:
+            problems.append(f"`sandbox_jobs` must be at least 1, got {self.jobs}")
+        return problems
 
 
-def default_backend() -> Backend:
-    global _default_backend
-    with _default_lock:
-        if _default_backend is None:
-            _default_backend = get_backend("bwrap")
-        return _default_backend
+class CodeGrader:
+    """A sandbox backend for grading completions, built from `SandboxSettings` once per process.
+
+    Picklable (the live backend is not part of its state and is rebuilt where it is unpickled) and thread-safe.
+    """
+
+    def __init__(self, settings: SandboxSettings | None = None, backend: Backend | None = None) -> None:
+        self.settings = settings or SandboxSettings()
+        self._backend = backend
+        self._lock = threading.Lock()
+
+    def open(self) -> CodeGrader:
+        """Start the backend now, so a missing engine fails before training rather than at the first reward."""
+        self.backend()
+        return self
+
+    def backend(self) -> Backend:
+        with self._lock:
+            if self._backend is None:
+                self._backend = get_backend(self.settings.backend)
+            return self._backend
+
+    def close(self) -> None:
+        with self._lock:
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self.settings}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["settings"])
+
+    def grade(self, tasks: Sequence[CodeTask]) -> list[ExecResult]:
+        """Grade tasks concurrently; raises `SandboxError` on any infrastructure failure."""
+        if not tasks:
+            return []  # nothing to run: the backend need not start
+        return run_many(list(tasks), self.backend(), jobs=self.settings.jobs, limits=self.settings.limits)
 
 
 def _task(tests: dict[str, Any], language: str) -> CodeTask | None:
@@ -74,35 +120,16 @@ def _score(result: ExecResult) -> float:
     return 1.0 if result.passed else 0.0
 
 
-def code_reward(
-    completion: str,
-    tests: dict[str, Any],
-    language: str = "python",
-    backend: Backend | None = None,
-    limits: Limits | None = None,
-) -> float | None:
-    """1.0 if the completion's program passes `tests`, 0.0 if not (or no program found), None if `tests` is unusable."""
-    task = _task(tests, language)
-    if task is None:
-        return None
-    code = extract_code(completion, language)
-    if code is None:
-        return 0.0
-    result = run(replace(task, solution=code), backend or default_backend(), limits)
-    record_sandbox_call(result.duration_s)
-    return _score(result)
-
-
 def code_rewards_batch(
     completions: Sequence[str],
-    tests_list: Sequence[dict[str, Any]],
-    languages: Sequence[str] | str = "python",
-    backend: Backend | None = None,
-    jobs: int = 4,
-    limits: Limits | None = None,
+    tests_list: Sequence[dict[str, Any] | str],
+    languages: Sequence[str | None] | str,
+    grader: CodeGrader,
+    log_metric: Callable[[str, float], None] | None = None,
 ) -> list[float | None]:
-    """`code_reward` for a batch, graded concurrently with `run_many`; raises `SandboxError` on any sandbox failure."""
-    langs = [languages] * len(completions) if isinstance(languages, str) else list(languages)
+    """1.0 if a completion's program passes its tests, 0.0 if not (or no program found), None if the tests are
+    unusable. `tests_list` holds sandbox tests objects or their JSON strings (data sets store them as strings)."""
+    langs = [languages] * len(completions) if isinstance(languages, str) else [x or "python" for x in languages]
     if not len(completions) == len(tests_list) == len(langs):
         raise ValueError(
             f"batch sizes differ: {len(completions)} completions, {len(tests_list)} tests, {len(langs)} languages"
@@ -110,7 +137,7 @@ def code_rewards_batch(
     rewards: list[float | None] = [None] * len(completions)
     to_run: list[tuple[int, CodeTask]] = []
     for i, (completion, tests, lang) in enumerate(zip(completions, tests_list, langs)):
-        task = _task(tests, lang)
+        task = _task(json.loads(tests) if isinstance(tests, str) else tests, lang)
         if task is None:
             continue
         code = extract_code(completion, lang)
@@ -118,8 +145,32 @@ def code_rewards_batch(
             rewards[i] = 0.0
             continue
         to_run.append((i, replace(task, solution=code)))
-    results = run_many([t for _, t in to_run], backend or default_backend(), jobs=jobs, limits=limits)
+    start = time.perf_counter()
+    results = grader.grade([t for _, t in to_run])
     for (i, _), result in zip(to_run, results):
-        record_sandbox_call(result.duration_s)  # throughput and latency percentiles in the GRPO telemetry
         rewards[i] = _score(result)
+    if log_metric is not None:
+        for key, value in sandbox_metrics([r.duration_s for r in results], time.perf_counter() - start).items():
+            log_metric(key, value)
     return rewards
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (numpy's default method), q in [0, 100]."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def sandbox_metrics(latencies_s: Sequence[float], wall_s: float) -> dict[str, float]:
+    """Per-batch sandbox statistics: calls, throughput over the batch's wall time, latency percentiles."""
+    if not latencies_s:
+        return {}
+    return {
+        "sandbox/calls": float(len(latencies_s)),
+        "sandbox/throughput_per_s": len(latencies_s) / wall_s if wall_s > 0 else float("nan"),
+        "sandbox/latency_p50_s": percentile(latencies_s, 50),
+        "sandbox/latency_p90_s": percentile(latencies_s, 90),
+        "sandbox/latency_p99_s": percentile(latencies_s, 99),
+    }

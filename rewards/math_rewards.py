@@ -4,15 +4,15 @@ Public API (stable):
 - `verify(gold, prediction) -> bool`: is the prediction's final answer mathematically equal to the gold answer?
   `prediction` is a whole completion or a bare answer; `gold` a bare answer, LaTeX, or a worked solution with a
   `\\boxed{}` answer.
-- `extract_answer(completion) -> str | None`: the final answer as written (see `rewards/_math_extract.py`).
+- `extract_answer(completion) -> str | None`: the final answer as written (see `rewards/math_checker/extract.py`).
 - `math_reward(completion, solution) -> float | None`: 1.0 equal, 0.0 not equal or no answer in the completion,
   None when the gold itself cannot be used (empty, or too large to judge).
 - `math_rewards_batch(completions, solutions, max_workers=...)`: the same over a process pool.
 
-Pipeline: extract -> normalise (`_math_normalize`) -> parse into a tuple AST with our own grammar
-(`_math_parse`; nothing is ever `eval`-ed or `sympify`-ed) -> compare (`_math_equiv`, policy in its docstring):
+Pipeline: extract -> normalise (`math_checker.normalize`) -> parse into a tuple AST with our own grammar
+(`math_checker.parse`; nothing is ever `eval`-ed or `sympify`-ed) -> compare (`math_checker.equiv`, policy in its docstring):
 exact rationals, then 40-digit numerics at pseudo-random points. Only when no point can be evaluated does the
-comparison go to sympy, in a child process with a wall-clock budget (`_math_sympy_worker`, no signals).
+comparison go to sympy, in a child process with a wall-clock budget (`math_checker.sympy_worker`, no signals).
 
 Budget verdict: a *prediction* that exhausts the per-call budget (`timeout_s`, default 0.5 s) scores 0.0 (False)
 and is counted in `budget_exhaustions()` and logged; it never hangs the caller. The budget is wall-clock for the
@@ -32,8 +32,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from rewards._math_equiv import DeadlineExceeded, equivalent
-from rewards._math_extract import (
+from rewards.math_checker.equiv import DeadlineExceeded, equivalent
+from rewards.math_checker.extract import (
     answer_section,
     ends_in_open_box,
     extract_answer,
@@ -42,9 +42,9 @@ from rewards._math_extract import (
     last_number,
     looks_like_bare_answer,
 )
-from rewards._math_normalize import PathologicalInput, joined_by_words, normalize_answer, strip_math_delimiters
-from rewards._math_parse import ParseError, parse_answer
-from rewards._math_sympy_worker import WORKER
+from rewards.math_checker.normalize import PathologicalInput, joined_by_words, normalize_answer, strip_math_delimiters
+from rewards.math_checker.parse import ParseError, parse_answer
+from rewards.math_checker.sympy_worker import WORKER
 
 __all__ = ["budget_exhaustions", "extract_answer", "math_reward", "math_rewards_batch", "verify", "warmup"]
 
@@ -215,7 +215,7 @@ def _judge(gold: str, prediction: str, timeout_s: float) -> bool | None:
 
 
 def verify(gold: str, prediction: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:
-    """True when the final answer in `prediction` equals `gold` (policy: `rewards/_math_equiv.py`)."""
+    """True when the final answer in `prediction` equals `gold` (policy: `rewards/math_checker/equiv.py`)."""
     if not isinstance(gold, str) or not isinstance(prediction, str):
         raise TypeError(f"verify expects two strings, got {type(gold).__name__} and {type(prediction).__name__}")
     return _judge(gold, prediction, timeout_s) is True

@@ -28,6 +28,8 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "docker": ("sandbox.docker_backend", "DockerBackend"),
     "subprocess": ("sandbox.subprocess_backend", "SubprocessBackend"),
 }
+# The backends a user may choose for training and evaluation (`subprocess` isolates nothing: benchmarks only).
+BACKEND_NAMES: tuple[str, ...] = ("bwrap", "docker")
 
 
 def get_backend(name: str, **kwargs: Any) -> Backend:

@@ -18,7 +18,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 @pytest.fixture(scope="session")
 def tiny_base_model(tmp_path_factory) -> Path:
     """A randomly initialised tiny Llama with a BPE tokenizer trained on the bundled math problems."""
-    from alignment.tiny import build_tiny_model
+    from alignment.model.tiny import build_tiny_model
 
     with open(ROOT / "data/math_small/train.jsonl") as f:
         corpus = [" ".join((r["question"], r["solution"])) for r in map(json.loads, f)][:1500]

@@ -21,7 +21,7 @@ def build_policy_and_reward_model(root: Path, policy: Path | None = None) -> tup
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from alignment.tiny import build_tiny_model
+    from alignment.model.tiny import build_tiny_model
 
     if policy is None:
         policy = build_tiny_model(root / "policy", hidden_size=32, num_layers=2, num_heads=2)
@@ -41,7 +41,6 @@ def grpo_args(
         "--model_name_or_path", str(policy),
         "--reward_funcs", reward_funcs,
         "--reward_model_path", str(reward_model),
-        "--reward_model_reward", "reward_model",
         "--output_dir", str(output_dir),
         "--save_strategy", "steps", "--save_steps", "1",
         "--max_completion_length", "8",

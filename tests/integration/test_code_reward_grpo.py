@@ -27,7 +27,8 @@ def _fenced(code: str, language: str) -> str:
 
 
 def test_registry_code_reward_grades_canonical_and_perturbed(code_tasks):
-    from rewards.registry import RewardFunction
+    from rewards.code_rewards import CodeGrader
+    from rewards.registry import RewardContext, RewardFunction
 
     picked = [t for t in code_tasks if t["language"] == "python"][:4] + [
         t for t in code_tasks if t["language"] == "c"
@@ -42,7 +43,7 @@ def test_registry_code_reward_grades_canonical_and_perturbed(code_tasks):
     completions.append("I cannot solve this.")  # no program at all: a wrong answer, not an unjudgeable one
     tests.append(tests[0]), languages.append("python"), expected.append(0.0)
     n = len(completions)
-    scores = RewardFunction("code")(
+    scores = RewardFunction("code", RewardContext(grader=CodeGrader()))(
         prompts=["p"] * n, completions=completions, task=["code"] * n, tests=tests, language=languages
     )
     assert scores == expected

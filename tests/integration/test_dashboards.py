@@ -2,9 +2,10 @@
 
 Sandbox metrics come from an execution reward that runs a program per completion.
 
-The stage's `code` reward records each sandbox execution with `alignment.sandbox_stats.record_sandbox_call`; here a small
-execution reward does the same with a *trusted* program (it reads the completion as data on stdin and never runs
-it), so the path from reward to wandb is exercised on any machine, without a sandbox backend.
+The stage's `code` reward logs its sandbox statistics through TRL's `log_metric` (`rewards.code_rewards.sandbox_metrics`)
+and declares itself an execution reward with `kind = "execution"`; here a small execution reward does the same with a
+*trusted* program (it reads the completion as data on stdin and never runs it), so the path from a reward to wandb is
+exercised apart from the sandbox (whose own metrics are tested with the real backend in test_sandbox_api).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 
 import pytest
 
-from alignment.sandbox_stats import record_sandbox_call
+from rewards.code_rewards import sandbox_metrics
 from tests.integration.wandb_records import history_rows, read_finished_records
 
 pytestmark = pytest.mark.integration
@@ -28,17 +29,21 @@ class EvenLengthExecution:
     """1.0 when the completion has an even number of bytes, decided by running a program on it (one run each)."""
 
     __name__ = "even_length"
+    kind = "execution"
 
-    def __call__(self, prompts, completions, **kwargs) -> list[float]:
-        scores = []
+    def __call__(self, prompts, completions, log_metric, **kwargs) -> list[float]:
+        scores, latencies = [], []
+        batch_start = time.perf_counter()
         for completion in completions:
             start = time.perf_counter()
             out = subprocess.run(
                 [sys.executable, "-I", "-S", "-c", _PROGRAM], input=completion.encode(), capture_output=True,
                 timeout=30, check=True,
             )  # fmt: skip
-            record_sandbox_call(time.perf_counter() - start)
+            latencies.append(time.perf_counter() - start)
             scores.append(1.0 if out.stdout.strip() == b"0" else 0.0)
+        for key, value in sandbox_metrics(latencies, time.perf_counter() - batch_start).items():
+            log_metric(key, value)
         return scores
 
 
@@ -46,7 +51,7 @@ def test_sandbox_metrics_and_pass_rate_in_wandb_history(tiny_base_model, tmp_pat
     from datasets import Dataset
     from trl import GRPOConfig
 
-    from alignment.tracking import RecordArguments, setup_tracking
+    from alignment.run.tracking import RecordArguments, setup_tracking
     from alignment.trainers import CodealignGRPOTrainer
 
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
@@ -55,7 +60,7 @@ def test_sandbox_metrics_and_pass_rate_in_wandb_history(tiny_base_model, tmp_pat
         max_completion_length=6, logging_steps=1, report_to=["wandb"], run_name="sandbox-telemetry",
         use_cpu=True, bf16=False, activation_checkpointing=False, save_strategy="no", seed=0,
     )  # fmt: skip
-    record = RecordArguments(execution_reward="even_length", wandb_mode="offline", completions_table_every_n_steps=0)
+    record = RecordArguments(wandb_mode="offline", completions_table_every_n_steps=0)
     setup_tracking(args, record, {"test": True}, is_main_process=True)
     trainer = CodealignGRPOTrainer(
         model=str(tiny_base_model),
@@ -92,13 +97,13 @@ def test_tensorboard_through_the_same_switch(tiny_sft_model, tmp_path):
         [
             "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"), "--model_name_or_path", str(tiny_sft_model),
             "--output_dir", str(output_dir), "--max_steps", "2", "--report_to", "tensorboard",
-            "--completions_table_every_n_steps", "1", "--execution_reward", "math",
+            "--completions_table_every_n_steps", "1",
         ],
     )  # fmt: skip
     assert proc.returncode == 0, tail(proc)
     events = EventAccumulator(str(output_dir / "tensorboard"), size_guidance={"tensors": 0, "scalars": 0}).Reload()
     scalars = set(events.Tags()["scalars"])
-    expected = {"train/reward", "train/kl", "train/entropy", "train/execution/pass_rate", "train/time/generation_s"}
+    expected = {"train/reward", "train/kl", "train/entropy", "train/rewards/math/mean", "train/time/generation_s"}
     assert expected <= scalars, sorted(scalars)
     assert [e.step for e in events.Scalars("train/reward")] == [1, 2]
     texts = set(events.Tags()["tensors"])

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from rewards.code_rewards import code_reward, code_rewards_batch
+from rewards.code_rewards import CodeGrader, SandboxSettings, code_rewards_batch
 from sandbox.api import get_backend, run_many
 from sandbox.base import SandboxError, Status
 from tests.sandbox_cases import bwrap_skip_reason, one_per_language_and_kind
@@ -69,18 +69,18 @@ def test_grade_cli_rejects_a_bad_row_with_its_line(tmp_path):
 
 
 @pytest.mark.bwrap
-def test_code_reward_single_and_batch(bwrap):
-    assert code_reward(RIGHT, ADD_TESTS, "python", backend=bwrap) == 1.0
-    assert code_reward(WRONG, ADD_TESTS, "python", backend=bwrap) == 0.0
-    assert code_reward("no code at all", ADD_TESTS, "python", backend=bwrap) == 0.0
+def test_code_reward_batch_and_its_sandbox_metrics(bwrap):
+    logged = {}
     batch = code_rewards_batch(
-        [RIGHT, WRONG, "nothing", RIGHT],
-        [ADD_TESTS, ADD_TESTS, ADD_TESTS, {"kind": "?"}],
+        [RIGHT, WRONG, "nothing", RIGHT, RIGHT],
+        [ADD_TESTS, ADD_TESTS, ADD_TESTS, {"kind": "?"}, json.dumps(ADD_TESTS)],  # dicts or their JSON strings
         "python",
-        backend=bwrap,
-        jobs=2,
+        CodeGrader(SandboxSettings(jobs=2), backend=bwrap),
+        log_metric=logged.__setitem__,
     )
-    assert batch == [1.0, 0.0, 0.0, None]
+    assert batch == [1.0, 0.0, 0.0, None, 1.0]
+    assert logged["sandbox/calls"] == 3 and logged["sandbox/throughput_per_s"] > 0  # three programs ran
+    assert 0 < logged["sandbox/latency_p50_s"] <= logged["sandbox/latency_p99_s"]
 
 
 @pytest.mark.bwrap
@@ -88,9 +88,7 @@ def test_sandbox_failure_raises_instead_of_scoring_zero():
     broken = get_backend("bwrap", slots=1)
     broken.close()  # its work dir and cgroup are gone: every run is an infrastructure failure now
     with pytest.raises(SandboxError):
-        code_reward(RIGHT, ADD_TESTS, "python", backend=broken)
-    with pytest.raises(SandboxError):
-        code_rewards_batch([RIGHT], [ADD_TESTS], "python", backend=broken)
+        code_rewards_batch([RIGHT], [ADD_TESTS], "python", CodeGrader(backend=broken))
     assert (
         run_many([{"id": "x", "language": "python", "solution": "", "tests": ADD_TESTS}], broken, errors="status")[
             0

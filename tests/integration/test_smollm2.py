@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def test_smollm2_alias_converts_once_and_trains(tmp_path, monkeypatch):
     from transformers import AutoModelForCausalLM
 
-    from alignment.models import SMOLLM2_ALIAS, load_tokenizer, resolve_model_path
+    from alignment.model.loading import SMOLLM2_ALIAS, load_tokenizer, resolve_model_path
 
     monkeypatch.setenv("CODEALIGN_CACHE", str(tmp_path))
     path = resolve_model_path(SMOLLM2_ALIAS)

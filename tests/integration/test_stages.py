@@ -45,7 +45,7 @@ def test_sft_loss_is_on_the_response_only(tiny_base_model, tmp_path):
     import datasets
     from trl import SFTConfig, SFTTrainer
 
-    from alignment.models import load_causal_lm, load_tokenizer
+    from alignment.model.loading import load_causal_lm, load_tokenizer
     from data.loading import map_rows, sft_example
 
     rows = [

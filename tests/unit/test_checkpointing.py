@@ -7,7 +7,7 @@ import torch
 from datasets import Dataset
 from transformers import LlamaConfig, LlamaForCausalLM, Trainer, TrainingArguments
 
-from alignment.checkpointing import (
+from alignment.run.checkpointing import (
     STAGING_DIR,
     TRAINER_STATE_NAME,
     AtomicCheckpointMixin,

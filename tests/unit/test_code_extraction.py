@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rewards.code_rewards import code_reward, extract_code
+from rewards.code_rewards import CodeGrader, code_rewards_batch, extract_code
 from sandbox.tasks import TaskError
 
 CASES = [
@@ -50,10 +50,12 @@ def test_unknown_language_is_a_clear_error():
 
 
 def test_unusable_tests_are_not_judged():
-    # None (cannot judge) before any sandbox is touched: no backend is needed for these
-    assert code_reward("```python\nx = 1\n```", {"kind": "nope"}) is None
-    assert code_reward("```python\nx = 1\n```", {"kind": "assert", "code": "assert ("}) is None
-    assert code_reward("```python\nx = 1\n```", {"kind": "pytest", "code": "def test(): pass"}, "cpp") is None
+    # None (cannot judge) before any sandbox is touched: the grader never starts its backend for these
+    grader = CodeGrader()
+    tests = [{"kind": "nope"}, {"kind": "assert", "code": "assert ("}, {"kind": "pytest", "code": "def test(): pass"}]
+    code = "```python\nx = 1\n```"
+    assert code_rewards_batch([code] * 3, tests, ["python", "python", "cpp"], grader) == [None, None, None]
+    assert grader._backend is None
 
 
 def test_extraction_is_thread_safe_and_picklable():

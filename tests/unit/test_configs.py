@@ -6,10 +6,10 @@ import pytest
 import yaml
 from trl import GRPOConfig, ModelConfig, SFTConfig
 
-from alignment.configs import ConfigError, parse_recipe
 from alignment.grpo import GRPOArguments
+from alignment.run.config import ConfigError, parse_recipe
+from alignment.run.tracking import RecordArguments
 from alignment.sft import SFTArguments
-from alignment.tracking import RecordArguments
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = {
@@ -140,3 +140,43 @@ def test_entry_point_reports_a_typo_without_a_traceback(tmp_path):
     )
     assert proc.returncode != 0
     assert "did you mean 'learning_rate'?" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_problems_of_every_dataclass_are_reported_together(tmp_path):
+    text = "datasets: [a.jsonl, b.jsonl]\ndataset_weights: [1.0]\nreward_funcs: [maths, code]\nreward_weights: [1.0]\n"
+    text += "sandbox_backend: dokker\ncompletions_table_every_n_steps: -2\n"
+    with pytest.raises(ConfigError) as err:
+        parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
+    message = str(err.value)
+    assert "5 problem(s)" in message, message
+    for fragment in ("`dataset_weights` has 1 entries", "unknown reward 'maths'", "`sandbox_backend` 'dokker'",
+                     "`reward_weights` has 1 entries for 2 rewards", "`completions_table_every_n_steps` is -2"):  # fmt: skip
+        assert fragment in message, fragment
+
+
+def test_a_variant_recipe_is_its_base_plus_its_own_block(tmp_path):
+    base = ROOT / "configs/grpo/deepseek_coder_v2_lite.yaml"
+    for variant in sorted((ROOT / "configs/grpo").glob("deepseek_coder_v2_lite_vllm_*.yaml")):
+        merged = parse_recipe(STAGES["grpo"], ["--config", str(variant)]).explicit
+        own = yaml.safe_load(variant.read_text())
+        assert own.pop("base") == base.name
+        assert merged == {**yaml.safe_load(base.read_text()), **own}, variant.name
+
+
+def test_base_cycles_and_missing_bases_are_named(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\nseed: 1\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match="includes itself"):
+        parse_recipe(STAGES["sft"], ["--config", str(tmp_path / "a.yaml")])
+    (tmp_path / "c.yaml").write_text("base: nowhere.yaml\n")
+    with pytest.raises(ConfigError, match="nowhere.yaml.*does not exist"):
+        parse_recipe(STAGES["sft"], ["--config", str(tmp_path / "c.yaml")])
+
+
+def test_the_recipe_file_is_read_once(tmp_path, monkeypatch):
+    path = Path(_write(tmp_path, "datasets: [a.jsonl]\n"))
+    reads = []
+    original = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or original(self, *a, **k))
+    parse_recipe(STAGES["sft"], ["--config", str(path), "--output_dir", str(tmp_path)])
+    assert reads.count(path) == 1

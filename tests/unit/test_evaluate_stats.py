@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from alignment.evaluate import paired_difference, wilson_interval
+from alignment.evaluation.stats import paired_difference, wilson_interval
 
 
 def test_wilson_interval_half():

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from alignment.generation import SamplingSettings, choose_backend, resolve_vllm, sample_completions
+from alignment.model.generation import SamplingSettings, choose_backend, resolve_vllm, sample_completions
 
 HAS_VLLM_GPU = torch.cuda.is_available() and __import__("importlib").util.find_spec("vllm") is not None
 needs_vllm_gpu = pytest.mark.skipif(not HAS_VLLM_GPU, reason="needs a CUDA GPU and the vllm package")
@@ -18,7 +18,7 @@ needs_vllm_gpu = pytest.mark.skipif(not HAS_VLLM_GPU, reason="needs a CUDA GPU a
 @pytest.mark.parametrize("mode", ["colocate", "server"])
 def test_vllm_request_falls_back_to_hf_with_a_warning(mode, caplog):
     args = SimpleNamespace(use_vllm=True, vllm_mode=mode)
-    with caplog.at_level(logging.WARNING, logger="alignment.generation"):
+    with caplog.at_level(logging.WARNING, logger="alignment.model.generation"):
         assert resolve_vllm(args) == "hf"
     assert args.use_vllm is False
     [record] = caplog.records
@@ -27,7 +27,7 @@ def test_vllm_request_falls_back_to_hf_with_a_warning(mode, caplog):
 
 def test_hf_requested_stays_hf(caplog):
     args = SimpleNamespace(use_vllm=False, vllm_mode="colocate")
-    with caplog.at_level(logging.INFO, logger="alignment.generation"):
+    with caplog.at_level(logging.INFO, logger="alignment.model.generation"):
         assert resolve_vllm(args) == "hf"
     assert "use_vllm is false" in caplog.text
 
@@ -72,7 +72,7 @@ def test_hf_sampling_shapes_and_seed(tmp_path):
 
 
 def test_server_backend_needs_an_address(tmp_path):
-    from alignment.generation import _sample_vllm_server
+    from alignment.model.generation import _sample_vllm_server
 
     with pytest.raises(ValueError, match="server_url"):
         _sample_vllm_server("m", ["p"], SamplingSettings(), server_url=None)
@@ -100,9 +100,9 @@ def test_shipped_vllm_recipes_parse_and_fall_back_here(mode, tmp_path, caplog):
 
     from trl import GRPOConfig, ModelConfig
 
-    from alignment.configs import parse_recipe
     from alignment.grpo import GRPOArguments
-    from alignment.tracking import RecordArguments
+    from alignment.run.config import parse_recipe
+    from alignment.run.tracking import RecordArguments
 
     recipe = Path(__file__).resolve().parents[2] / f"configs/grpo/deepseek_coder_v2_lite_vllm_{mode}.yaml"
     parsed = parse_recipe(
@@ -111,6 +111,6 @@ def test_shipped_vllm_recipes_parse_and_fall_back_here(mode, tmp_path, caplog):
     )
     grpo = parsed.configs[2]
     assert grpo.use_vllm and grpo.vllm_mode == mode
-    with caplog.at_level(logging.WARNING, logger="alignment.generation"):
+    with caplog.at_level(logging.WARNING, logger="alignment.model.generation"):
         assert resolve_vllm(grpo) == "hf"
     assert not grpo.use_vllm and "falling back to HF generate" in caplog.text

@@ -12,8 +12,8 @@ import yaml
 from trl import GRPOConfig
 
 from alignment import manifest
-from alignment.configs import parse_recipe
-from alignment.tracking import RecordArguments
+from alignment.run.config import parse_recipe
+from alignment.run.tracking import RecordArguments
 
 
 def _parse(argv: list[str]):

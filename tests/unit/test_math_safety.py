@@ -14,7 +14,7 @@ import pytest
 
 from bench.math_cases import BARE_CASES, guard_cases, load_cases
 from rewards import math_rewards
-from rewards._math_sympy_worker import SympyWorker
+from rewards.math_checker.sympy_worker import SympyWorker
 from rewards.math_rewards import budget_exhaustions, math_reward, math_rewards_batch, verify
 
 # A prediction that only sympy can judge (infinity has no numeric value at the probe points).

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from alignment.models import default_dtype, resolve_model_path
+from alignment.model.loading import default_dtype, resolve_model_path
 
 
 def test_local_directory_resolves_to_itself(tiny_base_model):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rewards.registry import REWARDS, RewardFunction, build_reward_functions, completion_text
+from rewards.registry import REWARDS, RewardFunction, completion_text, needs_sandbox, unknown_rewards
 
 MATH_ROWS = [
     # (completion, task, solution, expected)
@@ -65,7 +65,7 @@ def test_same_results_from_worker_threads():
 
 def test_unknown_names_list_the_registry():
     with pytest.raises(KeyError, match="registered rewards: boxed_format, code, math"):
-        build_reward_functions(["math", "maths"])
+        RewardFunction("maths")
 
 
 def test_missing_column_is_named():
@@ -73,9 +73,22 @@ def test_missing_column_is_named():
         RewardFunction("math")(prompts=["q"], completions=["\\boxed{1}"], task=["math"])
 
 
-def test_every_entry_is_documented():
+def test_every_entry_is_documented_and_holds_its_scorer():
     for name, spec in REWARDS.items():
-        assert spec.doc and spec.batch_fn.count(":") == 1, name
+        assert spec.doc and callable(spec.scorer) and spec.kind in ("rule", "execution", "model", "shaping"), name
+
+
+def test_execution_rewards_need_a_sandbox_and_say_so():
+    assert needs_sandbox(["math", "code"]) and not needs_sandbox(["math", "boxed_format"])
+    with pytest.raises(ValueError, match="no sandbox was given"):
+        RewardFunction("code")(prompts=["q"], completions=["```python\nx=1\n```"], task=["code"],
+                               tests=['{"kind": "assert", "code": "assert x == 1"}'], language=["python"])  # fmt: skip
+
+
+def test_recipe_validation_lists_every_unknown_name():
+    problems = unknown_rewards(["math", "maths", "cod"])
+    assert len(problems) == 2 and "'maths'" in problems[0] and "'cod'" in problems[1]
+    assert all("registered: boxed_format, code, math" in p for p in problems)
 
 
 def test_completion_text_rejects_unknown_shapes():

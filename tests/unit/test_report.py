@@ -65,3 +65,13 @@ def test_config_differences_ignore_paths(tmp_path):
 def test_not_a_run_directory(tmp_path):
     with pytest.raises(FileNotFoundError, match="no metrics.jsonl.*output_dir"):
         main([str(tmp_path), "--out", str(tmp_path / "out")])
+
+
+def test_accuracy_keys_take_the_verifiable_rewards_of_the_recipe(tmp_path):
+    from alignment.report import accuracy_keys
+
+    run = load_run(_run(tmp_path, "a", 1e-5, [0.1], with_eval=True))
+    run.manifest["config"]["reward_funcs"] = ["math", "boxed_format"]
+    keys = run.keys() | {"rewards/math/mean", "rewards/boxed_format/mean"}
+    # math is a rule reward (its mean is an accuracy); boxed_format is shaping and stays out
+    assert accuracy_keys(keys, [run]) == ["execution/pass_rate", "rewards/math/mean", "eval_hidden_pass_rate"]

@@ -1,17 +1,17 @@
-"""GRPO telemetry maths: reward metrics by hand, percentiles, sandbox stats from worker threads."""
+"""GRPO telemetry maths: reward metrics by hand (columns found by their kind), percentiles, sandbox statistics."""
 
 from __future__ import annotations
 
 import math
 import pickle
-import threading
 
 import numpy as np
 import pytest
 import torch
 
-from alignment.sandbox_stats import SandboxStats, percentile, sandbox_metrics
-from alignment.telemetry import reward_metrics
+from alignment.run.telemetry import reward_kind, reward_metrics
+from rewards.code_rewards import percentile, sandbox_metrics
+from rewards.registry import RewardFunction
 
 NAN = float("nan")
 
@@ -25,19 +25,27 @@ def test_reward_metrics_by_hand():
             [NAN, 3.0],  # exec could not judge (e.g. a math row): excluded from pass rate and gap
         ]
     )
-    metrics = reward_metrics(rewards, ["exec", "rm"], execution="exec", reward_model="rm")
+    metrics = reward_metrics(rewards, ["execution", "model"])
     assert metrics["execution/pass_rate"] == pytest.approx(1 / 3, abs=1e-7)  # 1 of 3 judged
     assert metrics["reward_model/score_mean"] == pytest.approx((2 + 0 - 1 + 3) / 4, abs=1e-7)
     # gap = mean(sigmoid(rm) - passed) over rows 0..2 = ((0.880797-1) + (0.5-0) + (0.268941-0)) / 3 = 0.216579
     assert metrics["reward_model/exec_gap"] == pytest.approx(0.216579, abs=1e-6)
 
 
-def test_reward_metrics_without_execution_or_rm_names():
-    assert reward_metrics(torch.tensor([[NAN], [1.0]]), ["math"], execution=None, reward_model="absent") == {}
+def test_reward_metrics_without_execution_or_rm_columns():
+    assert reward_metrics(torch.tensor([[NAN], [1.0]]), ["rule"]) == {}
+
+
+def test_rm_gap_uses_the_rule_reward_where_execution_did_not_judge():
+    rewards = torch.tensor([[NAN, 1.0, 0.0], [NAN, 0.0, 0.0], [1.0, NAN, 0.0]])  # columns: execution, rule, model
+    metrics = reward_metrics(rewards, ["execution", "rule", "model"])
+    assert metrics["execution/pass_rate"] == 1.0  # only row 2 was executed
+    # passed = [1 (rule), 0 (rule), 1 (execution)]; sigmoid(0) = 0.5: gap = ((0.5-1) + 0.5 + (0.5-1)) / 3 = -1/6
+    assert metrics["reward_model/exec_gap"] == pytest.approx(-1 / 6, abs=1e-7)
 
 
 def test_rm_gap_needs_both_signals():
-    metrics = reward_metrics(torch.tensor([[0.0], [2.0]]), ["rm"], execution=None, reward_model="rm")
+    metrics = reward_metrics(torch.tensor([[0.0], [2.0]]), ["model"])
     assert metrics == {"reward_model/score_mean": 1.0}
 
 
@@ -57,18 +65,13 @@ def test_sandbox_metrics_throughput_and_latency():
     assert math.isnan(sandbox_metrics([0.1], wall_s=0.0)["sandbox/throughput_per_s"])
 
 
-def test_sandbox_stats_from_worker_threads_and_drain():
-    stats = SandboxStats()
-    threads = [threading.Thread(target=lambda: [stats.record(0.01) for _ in range(500)]) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(stats.drain()) == 4000
-    assert stats.drain() == []
+def test_kinds_come_from_the_registry_and_classifiers_are_reward_models():
+    assert reward_kind(RewardFunction("code")) == "execution" and reward_kind(RewardFunction("math")) == "rule"
+    assert reward_kind(torch.nn.Linear(2, 1)) == "model"  # TRL's loaded sequence classifier
+    assert reward_kind(lambda prompts, completions, **kw: [0.0]) is None  # a user's plain function: no kind
 
 
 def test_reward_metrics_inputs_survive_pickling():
     # Reward tensors cross process boundaries when TRL gathers them; the metric must not depend on identity.
     rewards = torch.tensor([[1.0], [0.0]])
-    assert reward_metrics(pickle.loads(pickle.dumps(rewards)), ["e"], "e", None)["execution/pass_rate"] == 0.5
+    assert reward_metrics(pickle.loads(pickle.dumps(rewards)), ["execution"])["execution/pass_rate"] == 0.5

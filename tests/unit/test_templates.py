@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from alignment.templates import V1_EOT, V1_SYSTEM_PROMPT, V2_BOS, V2_EOS
-from alignment.tiny import train_tokenizer
+from alignment.model.templates import V1_EOT, V1_SYSTEM_PROMPT, V2_BOS, V2_EOS
+from alignment.model.tiny import train_tokenizer
 
 CORPUS = ["User: hi Assistant: hello", "### Instruction:\n### Response:\n", "def f(x):\n    return x\n"] * 4
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from alignment.common import token_budget
+from alignment.sft import token_budget
 
 
 def test_paper_budget_on_64_gpus():

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from transformers import TrainerControl, TrainerState
 
-from alignment.tracking import (
+from alignment.run.tracking import (
     COMPLETIONS_NAME,
     METRICS_NAME,
     RecordArguments,
@@ -31,9 +31,10 @@ def test_auto_mode_is_offline_without_credentials(monkeypatch, tmp_path):
     assert resolve_wandb_mode("disabled") == "disabled"
 
 
-def test_negative_table_period_is_rejected():
-    with pytest.raises(ValueError, match="completions_table_every_n_steps=-1"):
-        RecordArguments(completions_table_every_n_steps=-1)
+def test_negative_table_period_is_a_recipe_problem():
+    [problem] = RecordArguments(completions_table_every_n_steps=-1).problems()
+    assert "`completions_table_every_n_steps` is -1" in problem and "0 disables" in problem
+    assert RecordArguments(completions_table_every_n_steps=0).problems() == []
 
 
 @pytest.mark.parametrize(

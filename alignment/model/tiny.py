@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from alignment.templates import TEMPLATES, V1_EOT, V2_BOS, V2_EOS, apply_chat_template_choice
+from alignment.model.templates import TEMPLATES, V1_EOT, V2_BOS, V2_EOS, apply_chat_template_choice
 
 PAD = "<pad>"
 

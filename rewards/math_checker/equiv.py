@@ -37,7 +37,7 @@ Policy, in the order it is applied (documented in `rewards/math_rewards.py` too)
 - `\\sum`, `\\prod` and `\\int` are compared unevaluated: equal bounds and bodies that agree in the index.
 - `f(x) = ...` and `y = ...` name the same value; any other two different left sides do not (`x = 3`, `y = 3`).
 - Only a scalar that no probe point can evaluate (arithmetic with infinity, say) goes to sympy, in the budgeted
-  child process of `_math_sympy_worker`; on the benchmark table that never happens.
+  child process of `math_checker.sympy_worker`; on the benchmark table that never happens.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 
-from rewards._math_eval import (
+from rewards.math_checker.eval import (
     NUMERIC,
     NotExact,
     NotScalar,
@@ -56,8 +56,8 @@ from rewards._math_eval import (
     evaluate_numeric,
     free_symbols,
 )
-from rewards._math_normalize import PathologicalInput
-from rewards._math_scalar import INF, NEG_INF, Inconclusive, probe_envs, proportional, value_equal
+from rewards.math_checker.normalize import PathologicalInput
+from rewards.math_checker.scalar import INF, NEG_INF, Inconclusive, probe_envs, proportional, value_equal
 
 __all__ = ["DeadlineExceeded", "Inconclusive", "equivalent"]
 

@@ -116,14 +116,15 @@ def resolve_model_path(name_or_path: str) -> str:
     return name_or_path  # a hub id: from_pretrained resolves (and caches) it
 
 
-def load_tokenizer(name_or_path: str, chat_template: str = "model"):
-    """Tokenizer with the chosen chat template installed (see `alignment.templates`)."""
+def load_tokenizer(name_or_path: str, chat_template: str | None = "model"):
+    """Tokenizer with the chosen chat template installed (see `alignment.model.templates`); `None` loads it as saved,
+    for text that is already rendered (no template needed, none checked)."""
     from transformers import AutoTokenizer
 
-    from alignment.templates import apply_chat_template_choice
+    from alignment.model.templates import apply_chat_template_choice
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(name_or_path))
-    return apply_chat_template_choice(tokenizer, chat_template)
+    return tokenizer if chat_template is None else apply_chat_template_choice(tokenizer, chat_template)
 
 
 def load_causal_lm(name_or_path: str, dtype: str = "auto", device: str | None = None):

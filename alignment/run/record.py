@@ -4,9 +4,9 @@
     trainer = CodealignGRPOTrainer(..., callbacks=run.callbacks, record=record_args)
     trainer.train(resume_from_checkpoint=run.resume_from)
 
-`start_run` writes `manifest.json` and `config.yaml` (main process only, `alignment.manifest`), opens the dashboard
-chosen by `report_to` with the manifest as the run's config (`alignment.tracking`), returns the callbacks that write
-`metrics.jsonl`, and resolves `--resume` to the latest complete checkpoint (`alignment.checkpointing`).
+`start_run` writes `manifest.json` and `config.yaml` (main process only, `alignment.run.manifest`), opens the dashboard
+chosen by `report_to` with the manifest as the run's config (`alignment.run.tracking`), returns the callbacks that write
+`metrics.jsonl`, and resolves `--resume` to the latest complete checkpoint (`alignment.run.checkpointing`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from alignment.checkpointing import resolve_resume
-from alignment.manifest import write_atomic, write_run_record
-from alignment.tracking import RecordArguments, RunLogCallback, setup_tracking
+from alignment.run.checkpointing import resolve_resume
+from alignment.run.files import write_atomic
+from alignment.run.manifest import write_run_record
+from alignment.run.tracking import RecordArguments, RunLogCallback, setup_tracking
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def start_run(
 ) -> RunRecord:
     """Write the manifest, start tracking, and resolve `--resume`. Call on every rank; only rank 0 writes.
 
-    `recipe` is the `alignment.configs.ParsedRecipe` of the stage (its `resolved()` and `explicit` settings).
+    `recipe` is the `alignment.run.config.ParsedRecipe` of the stage (its `resolved()` and `explicit` settings).
     """
     is_main = training_args.process_index == 0
     manifest = None

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from rewards._math_lex import GREEK, KNOWN_FUNCTIONS, RELOPS, ParseError, number_node, tokenize
-from rewards._math_normalize import PathologicalInput
+from rewards.math_checker.lex import GREEK, KNOWN_FUNCTIONS, RELOPS, ParseError, number_node, tokenize
+from rewards.math_checker.normalize import PathologicalInput
 
 __all__ = ["ParseError", "parse_answer", "KNOWN_FUNCTIONS"]
 

@@ -15,8 +15,6 @@ run's output directory, each atomically (temporary file + rename, so a killed ru
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import hashlib
 import importlib.metadata
 import json
@@ -33,33 +31,18 @@ from typing import Any
 
 import yaml
 
+from alignment.run.files import to_jsonable, write_atomic
+
 logger = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
 CONFIG_NAME = "config.yaml"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
     "codealign", "torch", "transformers", "trl", "accelerate", "deepspeed", "datasets", "tokenizers",
     "safetensors", "vllm", "wandb", "tensorboard", "math-verify", "docker", "numpy",
 )  # fmt: skip
 _HASH_CHUNK_BYTES = 1 << 20
-
-
-def to_jsonable(value: Any) -> Any:
-    """Turn config values (enums, paths, nested dataclasses, tuples) into plain JSON/YAML types."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return repr(value)
 
 
 # Keys that say how this process starts, not what the run computes: left out of the reproducible config.
@@ -159,13 +142,6 @@ def sandbox_image_id(image: str | None) -> str | None:
     except Exception as error:  # engine down, image missing, SDK absent: record it, do not fail the run
         logger.warning("could not read the id of sandbox image %r (%s); recording None", image, error)
         return None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename, so readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def build_manifest(

@@ -1,7 +1,7 @@
 """String-level normalisation of a LaTeX/plain answer before tokenising (see `rewards/math_rewards.py`).
 
 Every rewrite here is a plain regular-expression substitution whose running time is linear in the input: the
-checker never evaluates the string, it only rewrites notation so that `_math_parse` sees one canonical spelling of
+checker never evaluates the string, it only rewrites notation so that `math_checker.parse` sees one canonical spelling of
 each construct (fractions, roots, thousands separators, units, degrees, currency, percent, set braces, matrices).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from rewards._math_extract import undouble_backslashes
+from rewards.math_checker.extract import undouble_backslashes
 
 __all__ = ["MAX_ANSWER_CHARS", "PathologicalInput", "joined_by_words", "normalize_answer", "strip_math_delimiters"]
 

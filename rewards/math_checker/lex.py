@@ -1,11 +1,11 @@
-"""Tokens for the math answer parser: numbers, LaTeX commands, operators, words (see `_math_parse`)."""
+"""Tokens for the math answer parser: numbers, LaTeX commands, operators, words (see `math_checker.parse`)."""
 
 from __future__ import annotations
 
 import re
 from fractions import Fraction
 
-from rewards._math_normalize import PathologicalInput
+from rewards.math_checker.normalize import PathologicalInput
 
 __all__ = ["KNOWN_FUNCTIONS", "GREEK", "RELOPS", "ParseError", "tokenize", "number_node"]
 

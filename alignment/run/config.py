@@ -2,15 +2,16 @@
 
 TRL's `TrlParser` already merges a YAML file with command-line flags; what it lacks is a helpful error. An unknown key in
 the YAML only fails with the raw leftovers, and a misspelled flag is an argparse usage error that names no alternative.
-`parse_recipe` checks every key first, gathers *all* problems, and raises once, naming each bad key together with the
-closest valid names, before any model or data set is touched.
+`parse_recipe` reads the file once, checks every key first, then runs one validation pass over the parsed recipe:
+each of codealign's dataclasses lists its problems in `problems(configs)` (with every other parsed dataclass at hand,
+for checks that span them, such as reward weights against rewards). All problems are raised at once, naming each
+bad key or value and how to fix it, before any model or data set is touched.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import enum
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from alignment.run.files import to_jsonable
 
 # Keys a recipe may hold that belong to no dataclass: `env` is TRL's (exported to the environment before parsing).
 _RESERVED_KEYS = {"env"}
@@ -42,23 +45,8 @@ class ParsedRecipe:
         for cfg in self.configs:
             for f in dataclasses.fields(cfg):
                 if f.init:
-                    merged[f.name] = _plain(getattr(cfg, f.name))
+                    merged[f.name] = to_jsonable(getattr(cfg, f.name))
         return merged
-
-
-def _plain(value: Any) -> Any:
-    """Turn enums, paths and nested containers into YAML/JSON-safe values."""
-    if isinstance(value, enum.Enum):  # before str: TRL's str-enums would otherwise slip through as objects
-        return _plain(value.value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return type(value)(value) if value is not None else None
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    return str(value)
 
 
 def valid_keys(dataclass_types: Sequence[type]) -> set[str]:
@@ -80,7 +68,9 @@ def _unknown_key_message(key: str, where: str, known: set[str]) -> str:
     return f"unknown key {key!r} in {where}: {hint}"
 
 
-def load_yaml_mapping(path: str | os.PathLike) -> dict[str, Any]:
+def load_yaml_mapping(path: str | os.PathLike, _including: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A recipe file as a flat mapping. `base: other.yaml` (a path relative to this file) makes the file a set of
+    documented overrides of another recipe: the base's keys first, this file's on top."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist; pass the path of a YAML recipe, e.g. configs/…")
@@ -94,7 +84,15 @@ def load_yaml_mapping(path: str | os.PathLike) -> dict[str, Any]:
         raise ConfigError(
             f"config file {str(path)!r} must hold a flat YAML mapping of key: value, got {type(loaded).__name__}"
         )
-    return loaded
+    base = loaded.pop("base", None)
+    if base is None:
+        return loaded
+    base_path = (path.parent / str(base)).resolve()
+    if base_path in _including or base_path == path.resolve():
+        raise ConfigError(f"config file {str(path)!r}: `base: {base}` includes itself")
+    merged = load_yaml_mapping(base_path, (*_including, path.resolve()))
+    merged.update(loaded)
+    return merged
 
 
 def check_keys(
@@ -122,8 +120,8 @@ def check_keys(
 def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = None) -> ParsedRecipe:
     """Parse `argv` (default: sys.argv[1:]) into instances of `dataclass_types`, strictly.
 
-    Precedence: dataclass defaults < YAML file < command-line flags. Errors in any dataclass's own validation
-    (`__post_init__`) surface as `ConfigError` too, with the class name.
+    Precedence: dataclass defaults < YAML file < command-line flags. TRL's own `__post_init__` checks surface as
+    `ConfigError`; codealign's dataclasses are then validated together (`validate`).
     """
     import sys
 
@@ -138,22 +136,47 @@ def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
             raise ConfigError("--config needs a path to a YAML recipe")
         path = args[i + 1]
         file_values = load_yaml_mapping(path)
-    rest = [
-        a for j, a in enumerate(args) if path is None or j not in (args.index("--config"), args.index("--config") + 1)
-    ]
-    check_keys(dataclass_types, file_values, rest, path)
-    args += _precision_defaults(dataclass_types, file_values, rest)
+        del args[i : i + 2]
+    check_keys(dataclass_types, file_values, args, path)
+    explicit = {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}
+    _export_env(file_values.get("env"), path)
+    cli = list(args)  # what the user typed, for the record; the machine's precision defaults come after it
+    args += _precision_defaults(dataclass_types, file_values, cli)
 
     parser = TrlParser(dataclass_types=list(dataclass_types))
+    parser.set_defaults_with_config(**explicit)  # the file, read once above; flags below override it
     try:
-        configs = parser.parse_args_and_config(args=args)
+        configs = parser.parse_args_into_dataclasses(args=args)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"invalid recipe {path or '(command line)'}: {exc}") from exc
-    explicit = {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}
-    explicit.update(_cli_overrides(rest, configs))
+    validate(configs, path)
+    explicit.update(_cli_overrides(cli, configs))
     recipe = ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
     recipe.parsed = recipe.resolved()
     return recipe
+
+
+def validate(configs: Sequence[Any], path: str | None = None) -> None:
+    """The one validation pass: every `problems(configs)` of codealign's dataclasses, raised together."""
+    problems = [p for cfg in configs if hasattr(cfg, "problems") for p in cfg.problems(configs)]
+    if problems:
+        where = f"recipe {path!r}" if path else "the recipe"
+        raise ConfigError(f"{len(problems)} problem(s) in {where}:\n  - " + "\n  - ".join(problems))
+
+
+def find_config(configs: Sequence[Any], cls: type) -> Any:
+    """The parsed instance of `cls` (or a subclass) among `configs`; None when the stage has none."""
+    return next((c for c in configs if isinstance(c, cls)), None)
+
+
+def _export_env(env: Any, path: str | None) -> None:
+    """A recipe's `env:` mapping goes to the environment before anything reads it (TRL's convention)."""
+    if env is None:
+        return
+    if not isinstance(env, dict):
+        raise ConfigError(f"`env` in {path!r} must be a mapping of VARIABLE: value")
+    for key, value in env.items():
+        os.environ[str(key)] = str(value)
 
 
 def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_args: Sequence[str]) -> list[str]:
@@ -188,5 +211,5 @@ def _cli_overrides(cli_args: Sequence[str], configs: Sequence[Any]) -> dict[str,
     for cfg in configs:
         for f in dataclasses.fields(cfg):
             if f.name in keys:
-                values[f.name] = _plain(getattr(cfg, f.name))
+                values[f.name] = to_jsonable(getattr(cfg, f.name))
     return values

@@ -1,6 +1,6 @@
-"""Scalar comparison for `_math_equiv`: exact rationals, decimal tolerances, 40-digit probing at random points.
+"""Scalar comparison for `math_checker.equiv`: exact rationals, decimal tolerances, 40-digit probing at random points.
 
-The tolerance policy is stated in `_math_equiv`'s docstring; the constants below carry it.
+The tolerance policy is stated in `math_checker.equiv`'s docstring; the constants below carry it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable
 from fractions import Fraction
 
-from rewards._math_eval import (
+from rewards.math_checker.eval import (
     NUMERIC,
     REAL_ONLY,
     NotExact,
@@ -21,7 +21,7 @@ from rewards._math_eval import (
     free_symbols,
     to_mpf,
 )
-from rewards._math_normalize import PathologicalInput
+from rewards.math_checker.normalize import PathologicalInput
 
 __all__ = ["INF", "NEG_INF", "Inconclusive", "infinity_sign", "probe_envs", "proportional", "value_equal"]
 

@@ -3,8 +3,7 @@
 One switch picks the dashboard: `report_to: wandb` or `report_to: tensorboard` (TRL's own field; the HF callbacks do
 the per-step logging). What this module adds:
 
-* `RecordArguments`: `--resume`, wandb project/entity/tags/group/mode, the completions-table period, and which
-  rewards are the execution signal and the reward model (for the pass-rate and gap metrics). `wandb_mode: auto`
+* `RecordArguments`: `--resume`, wandb project/entity/tags/group/mode and the completions-table period. `wandb_mode: auto`
   means online when credentials exist (`WANDB_API_KEY` or a netrc entry for api.wandb.ai), offline otherwise, so
   a run never blocks on a login prompt.
 * `setup_tracking(...)`: on the main process, opens the wandb run *before* the trainer does, so the run carries
@@ -24,11 +23,14 @@ import logging
 import netrc
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from transformers import TrainerCallback
+
+from alignment.run.files import append_jsonl, read_jsonl, to_jsonable, write_jsonl_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -69,19 +71,14 @@ class RecordArguments:
     completions_table_every_n_steps: int = field(
         default=10, metadata={"help": "Log a completions table (prompt, completion, rewards, advantage); 0: never."}
     )
-    execution_reward: str | None = field(
-        default=None,
-        metadata={"help": "Name of the reward function that is 1.0 exactly when all tests pass (pass-rate metric)."},
-    )
-    reward_model_reward: str | None = field(
-        default=None, metadata={"help": "Name of the reward-model reward (logs its score and gap to execution)."}
-    )
 
-    def __post_init__(self) -> None:
+    def problems(self, configs: Sequence[Any] = ()) -> list[str]:
         if self.completions_table_every_n_steps < 0:
-            raise ValueError(
-                f"completions_table_every_n_steps={self.completions_table_every_n_steps}: must be >= 0 (0 disables)"
-            )
+            return [
+                f"`completions_table_every_n_steps` is {self.completions_table_every_n_steps}: must be >= 0 "
+                "(0 disables the table)"
+            ]
+        return []
 
 
 def has_wandb_credentials() -> bool:
@@ -165,48 +162,31 @@ class RunLogCallback(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:
             return
-        row = {"step": state.global_step, **{k: _plain(v) for k, v in logs.items()}}
-        with self.path.open("a") as handle:
-            handle.write(json.dumps(row) + "\n")
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
-
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL file; a torn last line (the writer was killed mid-write) is skipped."""
-    rows = []
-    for line in Path(path).read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            logger.warning("%s: skipping a torn line (the run was killed while writing it)", path)
-    return rows
+        append_jsonl(self.path, [{"step": state.global_step, **logs}])
 
 
 def truncate_metrics(path: Path, last_step: int) -> None:
     """Keep only rows up to `last_step` (the checkpoint a resumed run starts from)."""
-    kept = [row for row in read_jsonl(path) if row.get("step", 0) <= last_step]
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(json.dumps(row) + "\n" for row in kept))
-    os.replace(tmp, path)
+    write_jsonl_atomic(path, [row for row in read_jsonl(path) if row.get("step", 0) <= last_step])
 
 
 def write_completions_table(output_dir: str | Path, step: int, rows: list[dict[str, Any]], training_args: Any) -> None:
     """Write one step's completions table to `completions.jsonl` and to the dashboards `report_to` names."""
-    with (Path(output_dir) / COMPLETIONS_NAME).open("a") as handle:
-        for row in rows:
-            handle.write(json.dumps({"step": step, **row}) + "\n")
+    append_jsonl(Path(output_dir) / COMPLETIONS_NAME, [{"step": step, **row} for row in rows])
     if reports_to(training_args, "wandb"):
         import wandb
 
         if wandb.run is not None and rows:
             columns = list(rows[0])
-            table = wandb.Table(columns=columns, data=[[row[c] for c in columns] for row in rows])
+            table = wandb.Table(columns=columns, data=[[_cell(row[c]) for c in columns] for row in rows])
             wandb.log({"completions": table, "train/global_step": step})
     if reports_to(training_args, "tensorboard"):
         _tensorboard_text(Path(output_dir), step, rows)
+
+
+def _cell(value: Any) -> Any:
+    """A table cell: scalars as they are, message lists as their JSON text."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else json.dumps(to_jsonable(value))
 
 
 def _tensorboard_config(run_config: dict[str, Any]) -> None:
@@ -226,7 +206,8 @@ def _tensorboard_text(output_dir: Path, step: int, rows: list[dict[str, Any]]) -
     columns = list(rows[0])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += [
-        "| " + " | ".join(str(row[c]).replace("\n", "\\n").replace("|", "\\|") for c in columns) + " |" for row in rows
+        "| " + " | ".join(str(_cell(row[c])).replace("\n", "\\n").replace("|", "\\|") for c in columns) + " |"
+        for row in rows
     ]
     logdir = os.environ.get("TENSORBOARD_LOGGING_DIR", str(output_dir / TENSORBOARD_DIR))
     with SummaryWriter(log_dir=logdir) as writer:

@@ -6,14 +6,18 @@ cannot run it (no CUDA device, or the `vllm` package is missing) it turns `use_v
 warning line, so the same recipe also runs (slowly, with HF generate and the same sampling settings) on a laptop
 or in CI.
 
-The collection job (sampling K completions per prompt for reward-model data, RECIPE §5.1 step 1) calls
-`sample_completions(...)`, with the same three backends and the same fall-back:
+Evaluation and the collection job (sampling K completions per prompt for reward-model data, RECIPE §5.1 step 1)
+call `sample_completions(...)` — the one generation loop outside TRL — with the same three backends and the same
+fall-back (`temperature: 0` is greedy decoding):
 
 * `vllm`: an in-process `vllm.LLM` engine (the offline analogue of colocate mode), tensor-parallel over this
   node's GPUs;
 * `vllm-server`: a running `trl vllm-serve` / `vllm serve` endpoint, through TRL's `VLLMClient`; a server that was
   asked for and cannot be reached is an error, not a fall-back;
-* `hf`: `model.generate` with `num_return_sequences`, in batches.
+* `hf`: `model.generate` with `num_return_sequences`, in batches with left padding; the tokenizer's EOS (the
+  end-of-turn token once a chat template is installed) ends each completion.
+
+Prompts are text, already rendered with the chat template (`render_prompts`), so every backend sees the same string.
 """
 
 from __future__ import annotations
@@ -62,9 +66,18 @@ def resolve_vllm(grpo_args: Any) -> str:
 class SamplingSettings:
     n: int = 8  # completions per prompt
     max_new_tokens: int = 512
-    temperature: float = 1.0
+    temperature: float = 1.0  # 0: greedy
     top_p: float = 1.0
     seed: int = 0
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+def render_prompts(tokenizer: Any, prompts: list[list[dict]]) -> list[str]:
+    """Conversational prompts as the text the model continues (chat template with the generation prompt)."""
+    return [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in prompts]
 
 
 def choose_backend(requested: Backend) -> str:
@@ -85,15 +98,19 @@ def sample_completions(
     backend: Backend = "auto",
     server_url: str | None = None,
     batch_size: int = 8,
+    chat_template: str | None = None,
 ) -> list[list[str]]:
-    """`settings.n` sampled completions (text, special tokens removed) for every prompt, in prompt order."""
+    """`settings.n` completions (text, special tokens removed) for every rendered prompt, in prompt order.
+
+    `chat_template` names the template the prompts were rendered with, so that its end-of-turn token ends each
+    completion; None keeps the tokenizer's own EOS."""
     chosen = choose_backend(backend)
     logger.info("sampling %d x %d completions with %s", len(prompts), settings.n, chosen)
     if chosen == "vllm":
         return _sample_vllm(model_path, prompts, settings)
     if chosen == "vllm-server":
         return _sample_vllm_server(model_path, prompts, settings, server_url)
-    return _sample_hf(model_path, prompts, settings, batch_size)
+    return _sample_hf(model_path, prompts, settings, batch_size, chat_template)
 
 
 def _sample_vllm(model_path: str, prompts: list[str], settings: SamplingSettings) -> list[list[str]]:
@@ -130,25 +147,31 @@ def _sample_vllm_server(
     return [texts[i * settings.n : (i + 1) * settings.n] for i in range(len(prompts))]
 
 
-def _sample_hf(model_path: str, prompts: list[str], settings: SamplingSettings, batch_size: int) -> list[list[str]]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def _sample_hf(
+    model_path: str, prompts: list[str], settings: SamplingSettings, batch_size: int, chat_template: str | None
+) -> list[list[str]]:
+    from tqdm.auto import tqdm
 
-    tokenizer = AutoTokenizer.from_pretrained(model_path, padding_side="left")
-    model = AutoModelForCausalLM.from_pretrained(model_path).eval()
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    model.to(device)
+    from alignment.model.loading import load_causal_lm, load_tokenizer
+
+    tokenizer = load_tokenizer(model_path, chat_template)
+    tokenizer.padding_side = "left"
+    model = load_causal_lm(model_path).eval()
     torch.manual_seed(settings.seed)
+    sampling = {} if settings.greedy else {"temperature": settings.temperature, "top_p": settings.top_p}
     results: list[list[str]] = []
-    for start in range(0, len(prompts), batch_size):
-        batch = tokenizer(prompts[start : start + batch_size], return_tensors="pt", padding=True).to(device)
+    for start in tqdm(range(0, len(prompts), batch_size), desc=f"generate {model_path}", unit="batch", leave=False):
+        batch = tokenizer(
+            prompts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False
+        ).to(model.device)  # the rendered template already holds BOS
         with torch.inference_mode():
             output = model.generate(
                 **batch,
-                do_sample=True,
-                temperature=settings.temperature,
-                top_p=settings.top_p,
+                do_sample=not settings.greedy,
+                **sampling,
                 max_new_tokens=settings.max_new_tokens,
                 num_return_sequences=settings.n,
+                eos_token_id=tokenizer.eos_token_id,
                 pad_token_id=tokenizer.pad_token_id,
             )  # (batch * n, prompt_len + new_tokens)
         texts = tokenizer.batch_decode(output[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)

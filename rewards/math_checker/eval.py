@@ -1,4 +1,4 @@
-"""Evaluation of the tuple AST from `_math_parse`: exact rationals first, then 40-digit complex numerics.
+"""Evaluation of the tuple AST from `math_checker.parse`: exact rationals first, then 40-digit complex numerics.
 
 Both evaluators are bounded by static guards instead of a timer: integer powers, factorials, binomials and
 literal sizes are capped, so the worst case of a call is microseconds-to-milliseconds whatever the input.
@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import mpmath
 
-from rewards._math_normalize import PathologicalInput
+from rewards.math_checker.normalize import PathologicalInput
 
 __all__ = [
     "NotExact",

@@ -8,13 +8,16 @@ logging path, averaged over `logging_steps` like TRL's metrics:
   (HF generate or vLLM), reward is `_calculate_rewards` (all reward functions), training is the rest of the
   optimizer step (forward/backward, reference log-probs, optimizer). Sums over gradient-accumulation micro-steps.
 * (TRL logs `rewards/<name>/mean` and `/std`, NaN-aware; the registry's adapter logs `rewards/<name>/frac_none`.)
-* `execution/pass_rate`: share of judged completions whose execution reward is exactly 1.0 (all tests passed).
+* `execution/pass_rate`: share of judged completions whose execution reward is exactly 1.0 (all tests passed). The
+  execution reward is the reward function whose `kind` is "execution" (the registry says which: `code`).
 * `reward_model/score_mean`, `reward_model/exec_gap`: mean RM score, and mean(sigmoid(score) - passed) over the
-  completions both judged. For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
-  calibration error; a gap that grows during RL is the reward-hacking signal of RECIPE §5.3.
-* `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`: from
-  `alignment.sandbox_stats.record_sandbox_call`, which the code reward calls once per sandbox execution.
-* Every `completions_table_every_n_steps` steps, the completions table (`alignment.tracking`).
+  completions both judged, where `passed` is the verified outcome (the execution reward, or for math rows the rule
+  reward, is 1.0). For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
+  calibration error; a gap that grows during RL is the reward-hacking signal of RECIPE §5.3. The RM is a reward
+  function of kind "model", or a sequence classifier TRL loaded from `reward_model_path`.
+* (The code reward logs `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s` itself,
+  through TRL's `log_metric`.)
+* Every `completions_table_every_n_steps` steps, the completions table (`alignment.run.tracking`).
 
 At construction every rank logs where the policy, the reference model and any model-based reward live
 (`placement_summary`): device, and under ZeRO-3 how many of the parameters' elements this rank holds. TRL wraps the
@@ -31,24 +34,40 @@ from contextlib import contextmanager
 
 import torch
 
-from alignment.sandbox_stats import SANDBOX_STATS, sandbox_metrics
-from alignment.tracking import RecordArguments, write_completions_table
+from alignment.run.tracking import RecordArguments, write_completions_table
 
 logger = logging.getLogger(__name__)
 
 
-def reward_metrics(
-    rewards: torch.Tensor, names: list[str], execution: str | None, reward_model: str | None
-) -> dict[str, float]:
-    """Metrics from the gathered rewards (B*G, n_functions); NaN marks a `None` reward."""
+def reward_kind(func: object) -> str | None:
+    """ "execution", "model", ... for a reward function: the registry adapter's `kind`; TRL's loaded classifiers are
+    reward models."""
+    if isinstance(func, torch.nn.Module):
+        return "model"
+    return getattr(func, "kind", None)
+
+
+def _passed(column: torch.Tensor) -> torch.Tensor:
+    """1.0 where a verifiable reward is exactly 1 (all tests passed, answer right), 0.0 below, NaN where unjudged."""
+    return (column == 1.0).float().masked_fill(torch.isnan(column), float("nan"))
+
+
+def reward_metrics(rewards: torch.Tensor, kinds: list[str | None]) -> dict[str, float]:
+    """Metrics from the gathered rewards (B*G, n_functions) and each column's kind; NaN marks a `None` reward.
+
+    The reward model is compared with the verified outcome of each completion: its execution reward where one judged
+    it (code), else its rule reward (the math checker).
+    """
     metrics: dict[str, float] = {}
     passed = rm_score = None
-    if execution in names:
-        exec_col = rewards[:, names.index(execution)]  # (B*G,)
-        passed = (exec_col == 1.0).float().masked_fill(torch.isnan(exec_col), float("nan"))
-        metrics["execution/pass_rate"] = torch.nanmean(passed).item()
-    if reward_model in names:
-        rm_score = rewards[:, names.index(reward_model)]  # (B*G,)
+    for kind in ("rule", "execution"):  # execution last: it wins where both judged
+        for i in (i for i, k in enumerate(kinds) if k == kind):
+            column = _passed(rewards[:, i])  # (B*G,)
+            passed = column if passed is None else torch.where(torch.isnan(column), passed, column)
+            if kind == "execution":
+                metrics["execution/pass_rate"] = torch.nanmean(column).item()
+    if "model" in kinds:
+        rm_score = rewards[:, kinds.index("model")]  # (B*G,)
         metrics["reward_model/score_mean"] = torch.nanmean(rm_score).item()
     if passed is not None and rm_score is not None:
         metrics["reward_model/exec_gap"] = torch.nanmean(torch.sigmoid(rm_score) - passed).item()
@@ -105,15 +124,10 @@ class GRPOTelemetryMixin:
             return super()._generate(*args, **kwargs)
 
     def _calculate_rewards(self, *args, **kwargs):
-        SANDBOX_STATS.drain()  # calls before this reward pass (e.g. evaluation) are not this step's
-        start = time.perf_counter()
         with self._timed("reward"):
             rewards = super()._calculate_rewards(*args, **kwargs)  # (B*G, n_functions), gathered
         mode = "train" if self.model.training else "eval"
-        extra = reward_metrics(
-            rewards, list(self.reward_func_names), self.record.execution_reward, self.record.reward_model_reward
-        )
-        extra.update(sandbox_metrics(SANDBOX_STATS.drain(), time.perf_counter() - start))
+        extra = reward_metrics(rewards, [reward_kind(f) for f in self.reward_funcs])
         for key, value in extra.items():
             self._metrics[mode][key].append(value)
         return rewards
@@ -145,7 +159,7 @@ class GRPOTelemetryMixin:
         """The latest generation batch from TRL's rolling buffer `_logs`: prompt, completion, rewards, advantage."""
         rows = []
         for i, (prompt, completion) in enumerate(zip(self._logs["prompt"], self._logs["completion"])):
-            row = {"prompt": str(prompt), "completion": str(completion)}
+            row = {"prompt": prompt, "completion": completion}  # strings, or message lists for chat prompts
             row.update({name: _finite(values[i]) for name, values in self._logs["rewards"].items()})
             row["advantage"] = _finite(self._logs["advantages"][i])
             rows.append(row)

@@ -1,0 +1,12 @@
+"""Run machinery shared by every stage: how a recipe is parsed and how a run is recorded.
+
+* `config`: strict recipe parsing (`--config file.yaml` + `--key value` onto our and TRL's dataclasses), every
+  problem reported at once, before any data or model loads.
+* `record`: `start_run(...)`, the one call a stage makes before building its trainer: manifest, tracking, resume.
+* `manifest`: `manifest.json` and the reproducible `config.yaml`.
+* `tracking`: wandb / TensorBoard setup, `metrics.jsonl`, the completions table.
+* `telemetry`: the GRPO trainer's per-step extras (time split, execution pass rate, reward-model agreement).
+* `checkpointing`: atomic checkpoints and `--resume`.
+* `files`: atomic writes and JSON-safe values, used by all of the above.
+* `process`: logging set-up and world size.
+"""
