@@ -2,8 +2,9 @@
 
 Detection: a format fits when the row has (non-null) values in all of its `required` columns and, where it lists
 `any_of`, in at least one of those. Of several fitting formats, one whose required columns strictly contain another's
-wins (TACO's over APPS's, the project's math rows over GSM8K's); `fallback` formats count only when nothing else fits.
-Anything else is ambiguous and must be named (`format=` / `--format`).
+wins (TACO's over APPS's, the project's math rows over GSM8K's); `fallback` formats count only when nothing else fits
+(plain question/answer rows; sandbox task rows, whose columns canonical rows also have). Anything else is ambiguous
+and must be named (`format=` / `--format`).
 """
 
 from __future__ import annotations
