@@ -9,6 +9,9 @@ Accepted SFT schemas (first match wins): `messages`; `prompt` + `completion`; `i
 `problem` + `solution`; `question` + `answer`.
 Accepted GRPO schemas: a prompt (`prompt` | `question` | `problem`, string or message list) with either a math gold
 (`answer` | `solution` | `gold`) or code tests (`tests`, the sandbox schema, plus `language`).
+Rows of a public code format (HumanEval, MBPP, APPS, TACO, CodeContests, LiveCodeBench, PrimeIntellect, KodCode:
+detected from their columns by `data.formats`) are read by that format's adapter first, for both stages: their
+columns would otherwise fit none of the schemas above, or the wrong one (KodCode's `question` + `solution` code).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ SFT_SCHEMAS: list[tuple[str, ...]] = [
 _PROMPT_KEYS = ("prompt", "question", "problem")
 _GOLD_KEYS = ("answer", "solution", "gold")
 _ROLES = {"system", "user", "assistant"}
+# Formats whose rows `data.formats` adapts before the schemas above are tried (see the module docstring).
+PUBLIC_FORMATS = frozenset({"humaneval", "mbpp", "mbpp_sanitized", "apps", "taco", "codecontests",
+                            "livecodebench", "primeintellect", "kodcode"})  # fmt: skip
 
 
 class DataError(ValueError):
@@ -106,8 +112,38 @@ def _messages(value: Any, where: str, column: str) -> list[dict]:
     return [{"role": m["role"], "content": m["content"]} for m in value]
 
 
+def public_row(row: dict, where: str) -> dict | None:
+    """The canonical row (`data.formats`) of a row in one of `PUBLIC_FORMATS`, else None."""
+    from data.formats.registry import adapt_row, fitting_formats, present_columns
+
+    names = fitting_formats(present_columns(row))
+    if len(names) != 1 or names[0] not in PUBLIC_FORMATS:
+        return None
+    return adapt_row(row, names[0], where=where)
+
+
+def _sft_from_canonical(row: dict, where: str) -> dict:
+    if row["task"] == "code":
+        if not row["solution"]:
+            raise DataError(
+                f"{where}: this {row['source']} row has no reference solution, which SFT needs; "
+                "use such rows for GRPO or evaluation"
+            )
+        code = row["solution"].removeprefix(row["meta"].get("preamble", ""))  # the graders' imports, not the answer
+        completion = f"```{row['language']}\n{code.rstrip()}\n```"
+    else:
+        completion = row["solution"] or row["answer"]
+    return {
+        "prompt": [{"role": "user", "content": row["prompt"]}],
+        "completion": [{"role": "assistant", "content": completion}],
+    }
+
+
 def sft_example(row: dict, where: str = "row") -> dict:
     """Map one row of any accepted SFT schema to `{"prompt": [...], "completion": [assistant message]}`."""
+    public = public_row(row, where)
+    if public is not None:
+        return _sft_from_canonical(public, where)
     for schema in SFT_SCHEMAS:
         if all(row.get(k) is not None for k in schema):
             break
@@ -144,6 +180,16 @@ def gold_answer(value: Any) -> str:
 
 def grpo_example(row: dict, where: str = "row") -> dict:
     """Map one row to `{"prompt", "task", "solution", "tests", "language"}` (unused columns are None)."""
+    public = public_row(row, where)
+    if public is not None:
+        code = public["task"] == "code"
+        return {
+            "prompt": [{"role": "user", "content": public["prompt"]}],
+            "task": public["task"],
+            "solution": None if code else public["answer"],
+            "tests": json.dumps(public["tests"]) if code else None,
+            "language": public["language"],
+        }
     prompt_col = next((k for k in _PROMPT_KEYS if row.get(k) is not None), None)
     if prompt_col is None:
         raise DataError(
