@@ -11,7 +11,7 @@ import pytest
 import yaml
 from trl import GRPOConfig
 
-from alignment import manifest
+from alignment.run import manifest
 from alignment.run.config import parse_recipe
 from alignment.run.tracking import RecordArguments
 
