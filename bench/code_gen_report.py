@@ -7,11 +7,11 @@ For every task the reference solution is graded against the visible tests and th
 solution against both. The table has one line per family: tasks, reference pass rates (visible / hidden), wrong
 solutions, how many of them pass the visible tests but fail the hidden ones (the thin-test gap: a compiler signal
 on the visible tests scores them 1), the share of tasks with at least one such wrong solution, and the mean
-prompt / solution length in tokens of a byte-level BPE trained on the train split (`alignment.tiny`), as the tiny
+prompt / solution length in tokens of a byte-level BPE trained on the train split (`alignment.model.tiny`), as the tiny
 policy of the reward-model experiment would see them. The sandbox verdicts are compared with the generator's own
 in-process prediction of which wrong solutions pass the visible tests.
 
-It also checks that the tokenizer `alignment.tiny.build_tiny_model` saves round-trips Python source exactly
+It also checks that the tokenizer `alignment.model.tiny.build_tiny_model` saves round-trips Python source exactly
 (decode(encode(x)) == x for every reference solution, every SFT completion and every prompt).
 
 Exit status: 0 when every reference passes both test sets, every wrong solution fails its hidden tests, the
@@ -107,7 +107,7 @@ def token_report(train: list[dict], rows: list[dict], vocab_size: int) -> tuple[
     """Token lengths per row id, the round-trip failures of `build_tiny_model`'s saved tokenizer, its vocab size."""
     from transformers import AutoTokenizer
 
-    from alignment.tiny import build_tiny_model
+    from alignment.model.tiny import build_tiny_model
     from data.loading import sft_example
 
     corpus = [f"{r['prompt']}\n{r['solution']}" for r in train]
