@@ -24,7 +24,8 @@ Deviations from the paper, all deliberate and visible in the recipe:
 * With μ = 1 (`num_iterations: 1`) π_θold = π_θ, so ρ = 1 and clipping is inert (DSM App. A.1.6); ε is exposed anyway.
 * DSC2 gives no GRPO hyper-parameters; the recipe takes DSM §4.2's (lr 1e-6, β 0.04, G = 64, max length 1024).
 * Rewards: DSC2 uses a trained reward model for code; here the compiler 0/1 signal ("code"), the math checker
-  ("math") and a reward model (`reward_model_path`) are all available and mixed by `reward_funcs`/`reward_weights`.
+  ("math") and a reward model ("rm", `reward_model_path`) are all available, mixed by `reward_funcs`/`reward_weights`
+  or routed per task or data source by `reward_routes` (`alignment/reward_args.py`, `rewards/routing.py`).
   Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
 """
 
@@ -37,56 +38,42 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.args import MixtureArguments
-from alignment.run.config import find_config, parse_or_exit
+from alignment.reward_args import RewardArguments
+from alignment.run.config import parse_or_exit
 from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class GRPOArguments(MixtureArguments):
-    """codealign's own GRPO knobs; everything else is TRL's `GRPOConfig` and `ModelConfig`."""
+class GRPOArguments(RewardArguments, MixtureArguments):
+    """codealign's own GRPO knobs (data, and the rewards of `alignment.reward_args`); everything else is TRL's
+    `GRPOConfig` and `ModelConfig`."""
 
-    reward_funcs: list[str] = field(
-        default_factory=lambda: ["math"], metadata={"help": "Registry names (rewards.registry.REWARDS), in order."}
-    )
-    reward_model_path: str | None = field(
-        default=None, metadata={"help": "A trained reward model (sequence classifier) added after `reward_funcs`."}
-    )
-    sandbox_backend: str = field(
-        default="bwrap", metadata={"help": "Sandbox for execution rewards (`code`): bwrap | docker (see sandbox/)."}
-    )
-    sandbox_jobs: int = field(default=4, metadata={"help": "Programs the sandbox grades at once."})
     prompt_suffix: str = field(
         default="",
         metadata={"help": "Instruction appended to every prompt, e.g. 'Put the final answer in \\boxed{}.'"},
     )
 
-    def reward_names(self) -> list[str]:
-        """Every reward in the order TRL gets them (and `reward_weights` must follow)."""
-        return self.reward_funcs + ([self.reward_model_path] if self.reward_model_path else [])
-
-    def sandbox_settings(self):
-        from rewards.code_rewards import SandboxSettings
-
-        return SandboxSettings(backend=self.sandbox_backend, jobs=self.sandbox_jobs)
-
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
-        from trl import GRPOConfig
+        return super().problems(configs) + self.reward_problems(self.datasets, configs)
 
-        from rewards.registry import unknown_rewards
 
-        problems = super().problems(configs) + unknown_rewards(self.reward_funcs) + self.sandbox_settings().problems()
-        if not self.reward_names():
-            problems.append("no reward: list registry names in `reward_funcs` and/or set `reward_model_path`")
-        training_args = find_config(configs, GRPOConfig)
-        weights = training_args.reward_weights if training_args is not None else None
-        if weights is not None and len(weights) != len(self.reward_names()):
-            problems.append(
-                f"`reward_weights` has {len(weights)} entries for {len(self.reward_names())} rewards "
-                f"{self.reward_names()}: give one weight per reward, in that order"
-            )
-        return problems
+def check_routes_cover(dataset, args: GRPOArguments) -> None:
+    """With `reward_routes`, every prompt must have a route: say which tasks and sources have none."""
+    if args.reward_routes is None:
+        return
+    from rewards.routing import route_of
+
+    routes = args.routes(args.datasets)[0]
+    uncovered = Counter(
+        (task, source)
+        for task, source in zip(dataset["task"], dataset["dataset"])
+        if route_of(task, source, routes) is None
+    )
+    if uncovered:
+        listed = "; ".join(f"{n} {task} rows of {source}" for (task, source), n in sorted(uncovered.items()))
+        raise SystemExit(f"error: `reward_routes` has no route for {listed}: add a route for their task or source")
 
 
 def warn_if_not_faithful(training_args) -> None:
@@ -113,7 +100,7 @@ def main(argv: list[str] | None = None) -> str:
     from alignment.run.tracking import RecordArguments
     from alignment.trainers import CodealignGRPOTrainer
     from data.loading import add_instruction, grpo_example, map_rows, mix_sources
-    from rewards.registry import build_reward_functions, needs_sandbox
+    from rewards.registry import needs_sandbox
 
     # ---- parse -------------------------------------------------------------------------------------------------
     recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
@@ -130,6 +117,7 @@ def main(argv: list[str] | None = None) -> str:
     )
     train_dataset = add_instruction(map_rows(mixture, grpo_example, source="GRPO mixture"), args.prompt_suffix)
     logger.info("GRPO prompts: %d (%s)", len(train_dataset), dict(Counter(train_dataset["task"])))
+    check_routes_cover(train_dataset, args)
 
     # ---- model -------------------------------------------------------------------------------------------------
     # TRL loads the policy (and rebuilds the reference model) from this path, so it must be a checkpoint on disk.
@@ -141,9 +129,10 @@ def main(argv: list[str] | None = None) -> str:
     }
 
     # ---- rewards -----------------------------------------------------------------------------------------------
-    reward_funcs: list = build_reward_functions(args.reward_funcs, args.sandbox_settings())
-    if args.reward_model_path:
-        reward_funcs.append(resolve_model_path(args.reward_model_path))
+    reward_funcs, routed_weights = args.build_rewards(args.datasets)
+    if routed_weights is not None:
+        training_args.reward_weights = routed_weights
+        logger.info("reward routes: %s", dict(zip(args.reward_names(args.datasets), routed_weights)))
 
     # ---- train -------------------------------------------------------------------------------------------------
     run = start_run(
@@ -152,7 +141,7 @@ def main(argv: list[str] | None = None) -> str:
         record_args,
         data_paths=args.datasets,
         checkpoint_paths=[model_path, args.reward_model_path],
-        uses_sandbox=needs_sandbox(args.reward_funcs),
+        uses_sandbox=needs_sandbox([f.reward for f in reward_funcs]),
     )
     trainer = CodealignGRPOTrainer(
         model=model_path,

@@ -86,6 +86,8 @@ def mix_sources(
         n = round(share * total)
         if len(part) == 0 and n:
             raise DataError(f"data source {source!r} is empty")
+        if "dataset" not in part.column_names:  # where each row came from, for reward routes by data source
+            part = part.add_column("dataset", [source] * len(part))
         order = part.shuffle(seed=seed)
         idx = [i % len(part) for i in range(n)]  # whole passes first, then a partial one: upsampling only when needed
         picked.append(order.select(idx))
@@ -179,7 +181,12 @@ def gold_answer(value: Any) -> str:
 
 
 def grpo_example(row: dict, where: str = "row") -> dict:
-    """Map one row to `{"prompt", "task", "solution", "tests", "language"}` (unused columns are None)."""
+    """Map one row to `{"prompt", "task", "solution", "tests", "language", "dataset"}` (unused columns are None;
+    `dataset` is the data source the mixture drew the row from)."""
+    return {**_grpo_fields(row, where), "dataset": row.get("dataset")}
+
+
+def _grpo_fields(row: dict, where: str) -> dict:
     public = public_row(row, where)
     if public is not None:
         code = public["task"] == "code"
@@ -226,7 +233,8 @@ def example_features(kind: str):
     if kind == "sft":
         return datasets.Features({"prompt": messages, "completion": messages})
     text = datasets.Value("string")
-    return datasets.Features({"prompt": messages, "task": text, "solution": text, "tests": text, "language": text})
+    columns = ("task", "solution", "tests", "language", "dataset")
+    return datasets.Features({"prompt": messages, **{c: text for c in columns}})
 
 
 def map_rows(dataset, fn, source: str = "dataset"):

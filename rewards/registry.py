@@ -13,11 +13,13 @@ global. Kinds:
 
 * `rule`: decided by a checker from the reference (the math checker);
 * `execution`: decided by running the program against tests in the sandbox (its pass rate is logged every step);
-* `model`: a trained reward model's score;
+* `model`: a trained reward model's score (`rm`: the checkpoint of `reward_model_path`, scored in batches by
+  `rewards.model_rewards.RewardModelScorer` on its own device, with its own tokenizer and chat template);
 * `shaping`: a format bonus, not in the paper.
 
 `RewardFunction(name, context)` is the adapter: picklable (no closures), with a stable `__name__` (TRL logs
-`rewards/<__name__>/mean`), routing rows by their `task` column and logging coverage and time per call.
+`rewards/<__name__>/mean`), judging only the rows of its task (and, when built from `reward_routes`, of its route:
+see `rewards.routing`) and logging coverage and time per call.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any, Literal
 from rewards.code_rewards import CodeGrader, SandboxSettings, code_rewards_batch
 from rewards.format_rewards import boxed_format_batch
 from rewards.math_rewards import math_rewards_batch
+from rewards.routing import Route, RowSelector, expand
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +50,18 @@ class RewardContext:
     """What a scorer may use besides the batch; the adapter adds the step's `log_metric` to each call."""
 
     grader: CodeGrader | None = None  # the sandbox execution rewards grade in
+    reward_model: Any = None  # a `rewards.model_rewards.RewardModelScorer` for the `rm` reward
     log_metric: Callable[[str, float], None] = field(default=_no_metric, compare=False)
 
     def sandbox(self) -> CodeGrader:
         if self.grader is None:
             raise ValueError("this reward runs programs, but no sandbox was given: build it with a CodeGrader")
         return self.grader
+
+    def scorer_model(self) -> Any:
+        if self.reward_model is None:
+            raise ValueError("the `rm` reward needs a reward model: set `reward_model_path` in the recipe")
+        return self.reward_model
 
 
 def math_scores(completions: list[str], context: RewardContext, solution: list[str]) -> list[float | None]:
@@ -69,6 +78,19 @@ def code_scores(
 
 def boxed_format_scores(completions: list[str], context: RewardContext) -> list[float | None]:
     return boxed_format_batch(completions)
+
+
+def rm_scores(completions: list[str], context: RewardContext, prompts: list[Any]) -> list[float | None]:
+    """The reward model's score of each (prompt, completion), in batches; timed for the step profile."""
+    start = time.perf_counter()
+    scores = context.scorer_model().score([_messages(p) for p in prompts], completions)
+    context.log_metric("timing/reward_model_scoring_s", time.perf_counter() - start)
+    return scores
+
+
+def _messages(prompt: Any) -> list[dict]:
+    """TRL passes conversational prompts as message lists and plain ones as strings."""
+    return [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,14 @@ REWARDS: dict[str, RewardSpec] = {
         kind="execution",
         doc="1.0 when the last fenced program passes every test in the sandbox, else 0.0",
     ),
+    "rm": RewardSpec(
+        scorer=rm_scores,
+        task=None,
+        columns=("prompts",),
+        kind="model",
+        doc="the trained reward model's score of (prompt, completion) (`reward_model_path`; normalisation: "
+        "`reward_model_normalize`)",
+    ),
     "boxed_format": RewardSpec(
         scorer=boxed_format_scores,
         task=None,
@@ -118,6 +148,10 @@ def needs_sandbox(names: Sequence[str]) -> bool:
     return any(REWARDS[n].kind == "execution" for n in names if n in REWARDS)
 
 
+def needs_reward_model(names: Sequence[str]) -> bool:
+    return any(REWARDS[n].kind == "model" for n in names if n in REWARDS)
+
+
 def completion_text(completion: Any) -> str:
     """TRL passes strings for plain prompts and message lists for conversational ones."""
     if isinstance(completion, str):
@@ -130,31 +164,46 @@ def completion_text(completion: Any) -> str:
 class RewardFunction:
     """A registry entry as a TRL reward function: picklable (no closures) with a stable `__name__` and its `kind`."""
 
-    def __init__(self, name: str, context: RewardContext | None = None):
+    def __init__(
+        self,
+        name: str,
+        context: RewardContext | None = None,
+        selector: RowSelector | None = None,
+        function_name: str | None = None,
+    ):
         if name not in REWARDS:
             raise KeyError(f"unknown reward {name!r}; registered rewards: {', '.join(sorted(REWARDS))}")
-        self.name = self.__name__ = name  # TRL logs rewards/<__name__>/mean
+        self.reward = name
+        self.name = self.__name__ = function_name or name  # TRL logs rewards/<__name__>/mean
         self.spec = REWARDS[name]
         self.kind = self.spec.kind
         self.context = context or RewardContext()
+        self.selector = selector  # a route: only its rows are judged
 
     def __repr__(self) -> str:
         return f"RewardFunction({self.name!r})"
 
+    def _judges(self, task: str | None, dataset: str | None) -> bool:
+        if self.spec.task is not None and task != self.spec.task:
+            return False
+        return self.selector is None or self.selector.selects(task, dataset)
+
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
         texts = [completion_text(c) for c in completions]
         tasks = kwargs.get("task") or [None] * len(texts)
-        judged = [i for i, t in enumerate(tasks) if self.spec.task is None or t == self.spec.task]
+        datasets = kwargs.get("dataset") or [None] * len(texts)
+        judged = [i for i, (t, d) in enumerate(zip(tasks, datasets)) if self._judges(t, d)]
         log_metric = kwargs.get("log_metric") or _no_metric
         scores: list[float | None] = [None] * len(texts)
         elapsed_s = 0.0
         if judged:
-            missing = [c for c in self.spec.columns if c not in kwargs]
+            available = {**kwargs, "prompts": prompts}
+            missing = [c for c in self.spec.columns if c not in available]
             if missing:
                 raise KeyError(
                     f"reward {self.name!r} needs data set columns {missing}; the batch has {sorted(kwargs)}"
                 )
-            columns = {c: [kwargs[c][i] for i in judged] for c in self.spec.columns}
+            columns = {c: [available[c][i] for i in judged] for c in self.spec.columns}
             context = replace(self.context, log_metric=log_metric)
             start = time.perf_counter()
             results = self.spec.scorer([texts[i] for i in judged], context, **columns)
@@ -170,14 +219,34 @@ def _log_coverage(
 ) -> None:
     """Per-step extras beside TRL's own rewards/<name>/mean|std: how much was judged, and how fast."""
     log_metric(f"rewards/{name}/frac_applicable", len(judged) / max(len(scores), 1))  # every step, 0 included
-    log_metric(f"timing/reward_{name}_s", elapsed_s)
+    log_metric(f"timing/reward_{name.replace('/', '_')}_s", elapsed_s)
     if judged:  # the share of judged rows the reward could not score (unusable gold or tests)
         none = sum(1 for i in judged if scores[i] is None or (isinstance(scores[i], float) and math.isnan(scores[i])))
         log_metric(f"rewards/{name}/frac_none", none / len(judged))
 
 
-def build_reward_functions(names: Sequence[str], sandbox: SandboxSettings | None = None) -> list[RewardFunction]:
-    """The adapters for `names` (validated by the recipe), sharing one context. When any of them is an execution
-    reward, its sandbox is built from `sandbox` and started here, so a missing engine fails before training."""
+def reward_context(
+    names: Sequence[str], sandbox: SandboxSettings | None = None, reward_model: Any = None
+) -> RewardContext:
+    """One context for all of a trainer's rewards. When any of `names` is an execution reward, its sandbox is built
+    from `sandbox` and started here, so a missing engine fails before training."""
     grader = CodeGrader(sandbox).open() if needs_sandbox(names) else None
-    return [RewardFunction(n, RewardContext(grader=grader)) for n in names]
+    return RewardContext(grader=grader, reward_model=reward_model if needs_reward_model(names) else None)
+
+
+def build_reward_functions(
+    names: Sequence[str], sandbox: SandboxSettings | None = None, reward_model: Any = None
+) -> list[RewardFunction]:
+    """The adapters for `names` (validated by the recipe), sharing one context (one sandbox, one reward model)."""
+    context = reward_context(names, sandbox, reward_model)
+    return [RewardFunction(n, context) for n in names]
+
+
+def build_routed_reward_functions(
+    routes: Sequence[Route], sandbox: SandboxSettings | None = None, reward_model: Any = None, monitor: bool = True
+) -> tuple[list[RewardFunction], list[float]]:
+    """The reward functions of `reward_routes` (see `rewards.routing`) and their TRL `reward_weights`."""
+    expanded = expand(routes, monitor_execution=monitor)
+    context = reward_context([name for _, name, _, _ in expanded], sandbox, reward_model)
+    functions = [RewardFunction(name, context, selector, fname) for fname, name, _, selector in expanded]
+    return functions, [weight for _, _, weight, _ in expanded]

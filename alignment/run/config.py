@@ -138,7 +138,7 @@ def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
         file_values = load_yaml_mapping(path)
         del args[i : i + 2]
     check_keys(dataclass_types, file_values, args, path)
-    explicit = {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}
+    explicit = _drop_replaced(dataclass_types, {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}, args)
     _export_env(file_values.get("env"), path)
     cli = list(args)  # what the user typed, for the record; the machine's precision defaults come after it
     args += _precision_defaults(dataclass_types, file_values, cli)
@@ -154,6 +154,20 @@ def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = N
     recipe = ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
     recipe.parsed = recipe.resolved()
     return recipe
+
+
+def _drop_replaced(dataclass_types: Sequence[type], file_values: dict[str, Any], cli_args: Sequence[str]) -> dict:
+    """File values that a command-line key of the same exclusive group replaces (a dataclass's `EXCLUSIVE_KEYS`)."""
+    given = set(_cli_keys(cli_args))
+    replaced = {
+        other
+        for dc in dataclass_types
+        for group in getattr(dc, "EXCLUSIVE_KEYS", ())
+        if given & set(group)
+        for other in group
+        if other not in given
+    }
+    return {k: v for k, v in file_values.items() if k not in replaced}
 
 
 def validate(configs: Sequence[Any], path: str | None = None) -> None:

@@ -12,7 +12,9 @@ logging path, averaged over `logging_steps` like TRL's metrics:
   execution reward is the reward function whose `kind` is "execution" (the registry says which: `code`).
 * `reward_model/score_mean`, `reward_model/exec_gap`: mean RM score, and mean(sigmoid(score) - passed) over the
   completions both judged, where `passed` is the verified outcome (the execution reward, or for math rows the rule
-  reward, is 1.0). For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
+  reward, is 1.0). `reward_model/within_prompt_auc` (and `reward_model/auc_groups`, the prompts it averages over):
+  how often, within one prompt's group, the RM scores a verified pass above a verified fail; a falling AUC while the
+  RM score rises is reward hacking. For a pointwise (BCE) RM sigmoid(score) is its pass probability, so the gap is its
   calibration error; a gap that grows during RL is the reward-hacking signal of RECIPE §5.3. The RM is a reward
   function of kind "model", or a sequence classifier TRL loaded from `reward_model_path`.
 * (The code reward logs `sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s` itself,
@@ -52,25 +54,52 @@ def _passed(column: torch.Tensor) -> torch.Tensor:
     return (column == 1.0).float().masked_fill(torch.isnan(column), float("nan"))
 
 
-def reward_metrics(rewards: torch.Tensor, kinds: list[str | None]) -> dict[str, float]:
+def _coalesce(rewards: torch.Tensor, columns: list[int]) -> torch.Tensor | None:
+    """One value per completion from columns that judge disjoint rows (e.g. `code/rm` and `math/rm`); later columns
+    win where several judged. None without columns."""
+    merged = None
+    for i in columns:
+        column = rewards[:, i]  # (B*G,)
+        merged = column if merged is None else torch.where(torch.isnan(column), merged, column)
+    return merged
+
+
+def within_prompt_auc(scores: torch.Tensor, passed: torch.Tensor, group_size: int) -> tuple[float, int]:
+    """Mean over groups (one prompt's completions) holding both a pass and a fail of P(score_pass > score_fail),
+    ties counted half; and the number of such groups. (B*G,) inputs, NaN = not judged."""
+    aucs = []
+    for s, p in zip(scores.view(-1, group_size), passed.view(-1, group_size)):  # (G,), (G,)
+        valid = ~torch.isnan(s) & ~torch.isnan(p)
+        pos, neg = s[valid & (p == 1.0)], s[valid & (p == 0.0)]
+        if len(pos) and len(neg):
+            diff = pos[:, None] - neg[None, :]  # (n_pass, n_fail)
+            aucs.append(((diff > 0).float() + 0.5 * (diff == 0).float()).mean().item())
+    return (sum(aucs) / len(aucs) if aucs else float("nan")), len(aucs)
+
+
+def reward_metrics(rewards: torch.Tensor, kinds: list[str | None], group_size: int | None = None) -> dict[str, float]:
     """Metrics from the gathered rewards (B*G, n_functions) and each column's kind; NaN marks a `None` reward.
 
     The reward model is compared with the verified outcome of each completion: its execution reward where one judged
-    it (code), else its rule reward (the math checker).
+    it (code), else its rule reward (the math checker). With `group_size` (G, completions per prompt), also their
+    agreement within each prompt's group: the within-prompt AUC, the quantity GRPO's advantages consume.
     """
     metrics: dict[str, float] = {}
-    passed = rm_score = None
-    for kind in ("rule", "execution"):  # execution last: it wins where both judged
-        for i in (i for i, k in enumerate(kinds) if k == kind):
-            column = _passed(rewards[:, i])  # (B*G,)
-            passed = column if passed is None else torch.where(torch.isnan(column), passed, column)
-            if kind == "execution":
-                metrics["execution/pass_rate"] = torch.nanmean(column).item()
-    if "model" in kinds:
-        rm_score = rewards[:, kinds.index("model")]  # (B*G,)
+    of_kind = {kind: [i for i, k in enumerate(kinds) if k == kind] for kind in ("rule", "execution", "model")}
+    executed = _coalesce(rewards, of_kind["execution"])
+    if executed is not None:
+        metrics["execution/pass_rate"] = torch.nanmean(_passed(executed)).item()
+    verified = _coalesce(rewards, of_kind["rule"] + of_kind["execution"])  # execution last: it wins
+    rm_score = _coalesce(rewards, of_kind["model"])
+    if rm_score is not None:
         metrics["reward_model/score_mean"] = torch.nanmean(rm_score).item()
-    if passed is not None and rm_score is not None:
+    if verified is not None and rm_score is not None:
+        passed = _passed(verified)
         metrics["reward_model/exec_gap"] = torch.nanmean(torch.sigmoid(rm_score) - passed).item()
+        if group_size:
+            auc, groups = within_prompt_auc(rm_score, passed, group_size)
+            metrics["reward_model/within_prompt_auc"] = auc
+            metrics["reward_model/auc_groups"] = float(groups)
     return metrics
 
 
@@ -127,7 +156,8 @@ class GRPOTelemetryMixin:
         with self._timed("reward"):
             rewards = super()._calculate_rewards(*args, **kwargs)  # (B*G, n_functions), gathered
         mode = "train" if self.model.training else "eval"
-        extra = reward_metrics(rewards, [reward_kind(f) for f in self.reward_funcs])
+        group_size = self.num_generations if mode == "train" else self.num_generations_eval
+        extra = reward_metrics(rewards, [reward_kind(f) for f in self.reward_funcs], group_size)
         for key, value in extra.items():
             self._metrics[mode][key].append(value)
         return rewards

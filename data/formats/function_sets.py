@@ -170,21 +170,36 @@ def adapt_kodcode(row: Mapping, fmt: str, index: int | None) -> dict[str, Any]:
     )
 
 
-def adapt_code_tasks(row: Mapping, fmt: str, index: int | None) -> dict[str, Any]:
-    """The sandbox task schema (`id`, `language`, `solution`, `tests`) plus the `prompt` a model needs; any other
-    column (e.g. `perturbed`) goes to meta."""
-    tests = json_field(row, "tests")
+def _tests_object(row: Mapping, column: str) -> dict[str, Any]:
+    tests = json_field(row, column)
     if not isinstance(tests, Mapping) or tests.get("kind") not in ("assert", "stdio", "pytest"):
-        raise DataError(f"column 'tests' must be an object with kind assert|stdio|pytest, got {tests!r:.80}")
+        raise DataError(f"column {column!r} must be an object with kind assert|stdio|pytest, got {tests!r:.80}")
+    return dict(tests)
+
+
+def _hidden_rest(tests: dict[str, Any], hidden: dict[str, Any]) -> dict[str, Any]:
+    """The project's generated rows (`data.code_gen`) hold the complete test set in `hidden_tests`, visible asserts
+    first; canonical `hidden_tests` are the tests beyond the visible ones, so the visible prefix is cut off."""
+    if hidden["kind"] == tests["kind"] == "assert" and hidden["code"].startswith(tests["code"]):
+        return {**hidden, "code": hidden["code"][len(tests["code"]) :].lstrip("\n")}
+    return hidden
+
+
+def adapt_code_tasks(row: Mapping, fmt: str, index: int | None) -> dict[str, Any]:
+    """The sandbox task schema (`id`, `language`, `solution`, `tests`) plus the `prompt` a model needs, and
+    `hidden_tests` when the row has them (evaluation only); any other column (e.g. `perturbed`) goes to meta."""
+    tests = _tests_object(row, "tests")
+    hidden = _hidden_rest(tests, _tests_object(row, "hidden_tests")) if row.get("hidden_tests") else None
     language = text_field(row, "language").strip().lower()
-    known = ("id", "language", "prompt", "solution", "tests")
+    known = ("id", "language", "prompt", "solution", "tests", "hidden_tests")
     return canonical_row(
         id=str(row["id"]),
         source=fmt,
         task="code",
         prompt=text_field(row, "prompt"),
         language=language,
-        tests=dict(tests),
+        tests=tests,
+        hidden_tests=hidden,
         solution=text_field(row, "solution", required=False),
         meta={k: v for k, v in row.items() if k not in known},
     )

@@ -74,3 +74,43 @@ def test_grpo_runs_with_the_code_reward_in_the_sandbox(tiny_sft_model, tmp_path,
     assert sum(e["rewards/math/frac_applicable"] for e in logs) > 0
     assert all(e["rewards/code/frac_applicable"] + e["rewards/math/frac_applicable"] == 1 for e in logs)
     assert all(e.get("rewards/code/frac_none", 0) == 0 for e in logs)
+
+
+def test_grpo_with_reward_routes_logs_each_routed_component(tiny_sft_model, tmp_path, code_tasks):
+    from alignment import grpo
+
+    out = tmp_path / "grpo-routes"
+    grpo.main(
+        [
+            "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
+            "--model_name_or_path", str(tiny_sft_model),
+            "--datasets", str(ROOT / "data/code_tasks/tasks.jsonl"), str(ROOT / "data/math_small/train.jsonl"),
+            "--dataset_weights", "0.5", "0.5",
+            "--reward_routes", json.dumps({"code": "execution", "math": {"rule": 1.0, "boxed_format": 0.5}}),
+            "--output_dir", str(out),
+            "--save_strategy", "steps", "--save_steps", "2",
+        ]
+    )  # fmt: skip
+    state = json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())
+    logs = [e for e in state["log_history"] if "rewards/math/math/mean" in e or "rewards/code/code/mean" in e]
+    assert len(logs) == 2
+    for entry in logs:  # every routed component has its own curve; the code route's pass rate is logged
+        assert {"rewards/code/code/frac_applicable", "rewards/math/boxed_format/frac_applicable"} <= set(entry)
+        assert entry["rewards/code/code/frac_applicable"] + entry["rewards/math/math/frac_applicable"] == 1
+        assert entry["rewards/math/boxed_format/frac_applicable"] == entry["rewards/math/math/frac_applicable"]
+        assert "execution/pass_rate" in entry
+
+
+def test_grpo_refuses_rows_no_route_covers(tiny_sft_model, tmp_path, code_tasks):
+    from alignment import grpo
+
+    with pytest.raises(SystemExit, match="no route for .* code rows of .*tasks.jsonl"):
+        grpo.main(
+            [
+                "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
+                "--model_name_or_path", str(tiny_sft_model),
+                "--datasets", str(ROOT / "data/code_tasks/tasks.jsonl"), str(ROOT / "data/math_small/train.jsonl"),
+                "--reward_routes", '{"math": "rule"}',
+                "--output_dir", str(tmp_path / "x"),
+            ]
+        )  # fmt: skip

@@ -132,6 +132,16 @@ def test_rows_load_with_the_project_loaders(default_set):
     assert "hidden" not in grpo["tests"] and row["hidden_tests"]["code"] not in grpo["tests"]
 
 
+def test_canonical_rows_split_visible_from_hidden_and_evaluate_on_all(default_set):
+    from data.formats import adapt_row, all_tests
+
+    row = default_set.test[0]
+    canonical = adapt_row(row)
+    visible, rest = _asserts(canonical["tests"]["code"]), _asserts(canonical["hidden_tests"]["code"])
+    assert visible == _asserts(row["tests"]["code"]) and not set(visible) & set(rest)  # the rest only
+    assert len(rest) >= MIN_HIDDEN and _asserts(all_tests(canonical)["code"]) == _asserts(row["hidden_tests"]["code"])
+
+
 def test_bad_requests_name_the_problem():
     with pytest.raises(ValueError, match="at least 1"):
         generate(0, 5)

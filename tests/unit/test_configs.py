@@ -180,3 +180,40 @@ def test_the_recipe_file_is_read_once(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or original(self, *a, **k))
     parse_recipe(STAGES["sft"], ["--config", str(path), "--output_dir", str(tmp_path)])
     assert reads.count(path) == 1
+
+
+def test_reward_routes_from_yaml_and_from_the_command_line(tmp_path):
+    text = "datasets: [a.jsonl]\nreward_routes:\n  code: execution\n  math: {rule: 1.0, boxed_format: 0.1}\n"
+    recipe = parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
+    assert recipe.configs[0].reward_names(["a.jsonl"]) == ["code/code", "math/math", "math/boxed_format"]
+    flag = ["--reward_routes", '{"code": "execution", "math": "rule"}']
+    recipe = parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, "datasets: [a.jsonl]\n"), *flag])
+    assert recipe.configs[0].reward_names(["a.jsonl"]) == ["code/code", "math/math"]
+
+
+def test_reward_route_conflicts_are_problems(tmp_path):
+    text = "datasets: [a.jsonl]\nreward_funcs: [math]\nreward_routes: {code: rm}\nreward_weights: [1.0]\n"
+    with pytest.raises(ConfigError) as err:
+        parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
+    message = str(err.value)
+    assert "either `reward_funcs` or `reward_routes`" in message and "`rm` reward needs `reward_model_path`" in message
+    text = "datasets: [a.jsonl]\nreward_routes: {code: rm, math: rule}\nreward_weights: [1.0, 1.0]\n"
+    with pytest.raises(ConfigError, match="leave `reward_weights` unset"):
+        parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, text), "--reward_model_path", "rm"])
+    with pytest.raises(ConfigError, match="no reward uses it"):
+        parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, "datasets: [a.jsonl]\nreward_routes: {math: rule}\n"),
+                                      "--reward_model_path", "rm"])  # fmt: skip
+
+
+def test_reward_model_path_alone_adds_the_rm_reward(tmp_path):
+    recipe = parse_recipe(
+        STAGES["grpo"], ["--config", _write(tmp_path, "datasets: [a.jsonl]\n"), "--reward_model_path", "x"]
+    )
+    assert recipe.configs[0].reward_names() == ["math", "rm"]
+
+
+def test_a_command_line_reward_key_replaces_the_recipes_other_one(tmp_path):
+    path = _write(tmp_path, "datasets: [a.jsonl]\nreward_routes: {math: rule}\n")
+    recipe = parse_recipe(STAGES["grpo"], ["--config", path, "--reward_funcs", "code", "math"])
+    assert recipe.configs[0].reward_routes is None and recipe.configs[0].reward_names() == ["code", "math"]
+    assert "reward_routes" not in recipe.explicit  # config.yaml reproduces what ran

@@ -110,7 +110,14 @@ def test_map_rows_streams_a_long_run_of_math_rows_before_the_first_code_row():
     tests = json.dumps({"kind": "stdio", "cases": [{"stdin": "", "stdout": "1"}]})
     code = {"problem": None, "answer": None, "prompt": "print 1", "tests": tests, "language": "python"}
     mapped = map_rows(datasets.Dataset.from_list([math] * 1500 + [code]), grpo_example, source="GRPO mixture")
-    assert len(mapped) == 1501 and mapped.column_names == ["prompt", "task", "solution", "tests", "language"]
+    assert len(mapped) == 1501 and mapped.column_names == [
+        "prompt",
+        "task",
+        "solution",
+        "tests",
+        "language",
+        "dataset",
+    ]
     assert (mapped[0]["task"], mapped[0]["solution"], mapped[0]["tests"]) == ("math", "2", None)
     assert (mapped[1500]["task"], json.loads(mapped[1500]["tests"])["kind"]) == ("code", "stdio")
 
@@ -124,3 +131,12 @@ def test_map_rows_names_the_bad_row():
     rows = [good] * 3 + [{"messages": None, "text": "x"}]
     with pytest.raises(DataError, match=r"^SFT mixture row 3: no SFT schema fits"):
         map_rows(datasets.Dataset.from_list(rows), sft_example, source="SFT mixture")
+
+
+def test_mixture_rows_remember_their_data_source(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text('{"question": "1+1?", "answer": "2"}\n' * 3)
+    b.write_text('{"question": "2+2?", "answer": "4"}\n' * 3)
+    mixed = mix_sources([str(a), str(b)], None, seed=0)
+    assert sorted(mixed["dataset"]) == [str(a)] * 3 + [str(b)] * 3
+    assert grpo_example(mixed[0])["dataset"] in (str(a), str(b))

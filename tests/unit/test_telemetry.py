@@ -44,6 +44,31 @@ def test_rm_gap_uses_the_rule_reward_where_execution_did_not_judge():
     assert metrics["reward_model/exec_gap"] == pytest.approx(-1 / 6, abs=1e-7)
 
 
+def test_within_prompt_auc_by_hand():
+    # two prompts x G=3; columns: execution, model
+    rewards = torch.tensor(
+        [
+            [1.0, 2.0], [0.0, 1.0], [0.0, 3.0],  # prompt 0: pass scored 2 vs fails 1, 3 -> pairs (2>1, 2<3): 0.5
+            [1.0, 1.0], [1.0, 0.5], [NAN, 9.0],  # prompt 1: no fail among the judged: left out
+        ]
+    )  # fmt: skip
+    metrics = reward_metrics(rewards, ["execution", "model"], group_size=3)
+    assert metrics["reward_model/within_prompt_auc"] == 0.5 and metrics["reward_model/auc_groups"] == 1.0
+    ties = torch.tensor([[1.0, 2.0], [0.0, 2.0]])  # a tie counts half
+    assert reward_metrics(ties, ["execution", "model"], group_size=2)["reward_model/within_prompt_auc"] == 0.5
+
+
+def test_routed_columns_of_one_kind_are_merged():
+    # columns: code/rm (model), math/rm (model), code/code (execution), math/math (rule); rows 0-1 code, 2-3 math
+    rewards = torch.tensor(
+        [[0.9, NAN, 1.0, NAN], [0.1, NAN, 0.0, NAN], [NAN, 0.8, NAN, 1.0], [NAN, 0.2, NAN, 0.0]]
+    )  # fmt: skip
+    metrics = reward_metrics(rewards, ["model", "model", "execution", "rule"], group_size=2)
+    assert metrics["execution/pass_rate"] == 0.5  # code rows only
+    assert metrics["reward_model/score_mean"] == pytest.approx(0.5)  # all four RM scores
+    assert metrics["reward_model/within_prompt_auc"] == 1.0 and metrics["reward_model/auc_groups"] == 2.0
+
+
 def test_rm_gap_needs_both_signals():
     metrics = reward_metrics(torch.tensor([[0.0], [2.0]]), ["model"])
     assert metrics == {"reward_model/score_mean": 1.0}
