@@ -97,14 +97,16 @@ class CodeGrader:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["settings"])
 
-    def grade(self, tasks: Sequence[CodeTask]) -> list[ExecResult]:
-        """Grade tasks concurrently; raises `SandboxError` on any infrastructure failure."""
+    def grade(self, tasks: Sequence[CodeTask], all_tests: bool = False) -> list[ExecResult]:
+        """Grade tasks concurrently (every test with `all_tests`, else up to the first failure); raises
+        `SandboxError` on any infrastructure failure."""
         if not tasks:
             return []  # nothing to run: the backend need not start
-        return run_many(list(tasks), self.backend(), jobs=self.settings.jobs, limits=self.settings.limits)
+        backend, jobs, limits = self.backend(), self.settings.jobs, self.settings.limits
+        return run_many(list(tasks), backend, jobs=jobs, limits=limits, all_tests=all_tests)
 
 
-def _task(tests: dict[str, Any], language: str) -> CodeTask | None:
+def task_for(tests: dict[str, Any], language: str) -> CodeTask | None:
     """The task for `tests` with an empty solution, or None (logged) when the tests are unusable."""
     try:
         lang = normalize_language(language)
@@ -137,7 +139,7 @@ def code_rewards_batch(
     rewards: list[float | None] = [None] * len(completions)
     to_run: list[tuple[int, CodeTask]] = []
     for i, (completion, tests, lang) in enumerate(zip(completions, tests_list, langs)):
-        task = _task(json.loads(tests) if isinstance(tests, str) else tests, lang)
+        task = task_for(json.loads(tests) if isinstance(tests, str) else tests, lang)
         if task is None:
             continue
         code = extract_code(completion, lang)

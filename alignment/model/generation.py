@@ -91,6 +91,84 @@ def choose_backend(requested: Backend) -> str:
     return requested
 
 
+class Sampler:
+    """A loaded generation engine for one checkpoint, reused across calls (collection samples shard after shard).
+
+    `chat_template` names the template the prompts were rendered with, so that its end-of-turn token ends each
+    completion; None keeps the tokenizer's own EOS.
+    """
+
+    def __init__(
+        self,
+        model_path: str,
+        backend: Backend = "auto",
+        server_url: str | None = None,
+        batch_size: int = 8,
+        chat_template: str | None = None,
+    ) -> None:
+        self.model_path, self.server_url, self.batch_size = model_path, server_url, batch_size
+        self.chat_template = chat_template
+        self.backend = choose_backend(backend)
+        self._engine: Any = None
+
+    def sample(self, prompts: list[str], settings: SamplingSettings) -> list[list[str]]:
+        """`settings.n` completions (text, special tokens removed) for every rendered prompt, in prompt order."""
+        logger.info("sampling %d x %d completions with %s", len(prompts), settings.n, self.backend)
+        if self.backend == "vllm":
+            return self._vllm(prompts, settings)
+        if self.backend == "vllm-server":
+            return _sample_vllm_server(self.model_path, prompts, settings, self.server_url)
+        return self._hf(prompts, settings)
+
+    def _vllm(self, prompts: list[str], settings: SamplingSettings) -> list[list[str]]:
+        from vllm import LLM, SamplingParams
+
+        if self._engine is None:
+            self._engine = LLM(
+                model=self.model_path, seed=settings.seed, tensor_parallel_size=torch.cuda.device_count()
+            )
+        params = SamplingParams(
+            n=settings.n,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_tokens=settings.max_new_tokens,
+            seed=settings.seed,
+        )
+        return [[choice.text for choice in output.outputs] for output in self._engine.generate(prompts, params)]
+
+    def _hf(self, prompts: list[str], settings: SamplingSettings) -> list[list[str]]:
+        from tqdm.auto import tqdm
+
+        from alignment.model.loading import load_causal_lm, load_tokenizer
+
+        if self._engine is None:
+            tokenizer = load_tokenizer(self.model_path, self.chat_template)
+            tokenizer.padding_side = "left"
+            self._engine = (load_causal_lm(self.model_path).eval(), tokenizer)
+        model, tokenizer = self._engine
+        torch.manual_seed(settings.seed)
+        sampling = {} if settings.greedy else {"temperature": settings.temperature, "top_p": settings.top_p}
+        results: list[list[str]] = []
+        starts = range(0, len(prompts), self.batch_size)
+        for start in tqdm(starts, desc=f"generate {self.model_path}", unit="batch", leave=False):
+            batch = tokenizer(
+                prompts[start : start + self.batch_size], return_tensors="pt", padding=True, add_special_tokens=False
+            ).to(model.device)  # the rendered template already holds BOS
+            with torch.inference_mode():
+                output = model.generate(
+                    **batch,
+                    do_sample=not settings.greedy,
+                    **sampling,
+                    max_new_tokens=settings.max_new_tokens,
+                    num_return_sequences=settings.n,
+                    eos_token_id=tokenizer.eos_token_id,
+                    pad_token_id=tokenizer.pad_token_id,
+                )  # (batch * n, prompt_len + new_tokens)
+            texts = tokenizer.batch_decode(output[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
+            results.extend(texts[i * settings.n : (i + 1) * settings.n] for i in range(len(texts) // settings.n))
+        return results
+
+
 def sample_completions(
     model_path: str,
     prompts: list[str],
@@ -100,28 +178,8 @@ def sample_completions(
     batch_size: int = 8,
     chat_template: str | None = None,
 ) -> list[list[str]]:
-    """`settings.n` completions (text, special tokens removed) for every rendered prompt, in prompt order.
-
-    `chat_template` names the template the prompts were rendered with, so that its end-of-turn token ends each
-    completion; None keeps the tokenizer's own EOS."""
-    chosen = choose_backend(backend)
-    logger.info("sampling %d x %d completions with %s", len(prompts), settings.n, chosen)
-    if chosen == "vllm":
-        return _sample_vllm(model_path, prompts, settings)
-    if chosen == "vllm-server":
-        return _sample_vllm_server(model_path, prompts, settings, server_url)
-    return _sample_hf(model_path, prompts, settings, batch_size, chat_template)
-
-
-def _sample_vllm(model_path: str, prompts: list[str], settings: SamplingSettings) -> list[list[str]]:
-    from vllm import LLM, SamplingParams
-
-    llm = LLM(model=model_path, seed=settings.seed, tensor_parallel_size=torch.cuda.device_count())
-    params = SamplingParams(
-        n=settings.n, temperature=settings.temperature, top_p=settings.top_p, max_tokens=settings.max_new_tokens
-    )
-    outputs = llm.generate(prompts, params)
-    return [[choice.text for choice in output.outputs] for output in outputs]
+    """One call's worth of `Sampler(...).sample(prompts, settings)` (the engine is loaded and dropped)."""
+    return Sampler(model_path, backend, server_url, batch_size, chat_template).sample(prompts, settings)
 
 
 def _sample_vllm_server(
@@ -145,35 +203,3 @@ def _sample_vllm_server(
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     texts = tokenizer.batch_decode(result["completion_ids"], skip_special_tokens=True)
     return [texts[i * settings.n : (i + 1) * settings.n] for i in range(len(prompts))]
-
-
-def _sample_hf(
-    model_path: str, prompts: list[str], settings: SamplingSettings, batch_size: int, chat_template: str | None
-) -> list[list[str]]:
-    from tqdm.auto import tqdm
-
-    from alignment.model.loading import load_causal_lm, load_tokenizer
-
-    tokenizer = load_tokenizer(model_path, chat_template)
-    tokenizer.padding_side = "left"
-    model = load_causal_lm(model_path).eval()
-    torch.manual_seed(settings.seed)
-    sampling = {} if settings.greedy else {"temperature": settings.temperature, "top_p": settings.top_p}
-    results: list[list[str]] = []
-    for start in tqdm(range(0, len(prompts), batch_size), desc=f"generate {model_path}", unit="batch", leave=False):
-        batch = tokenizer(
-            prompts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False
-        ).to(model.device)  # the rendered template already holds BOS
-        with torch.inference_mode():
-            output = model.generate(
-                **batch,
-                do_sample=not settings.greedy,
-                **sampling,
-                max_new_tokens=settings.max_new_tokens,
-                num_return_sequences=settings.n,
-                eos_token_id=tokenizer.eos_token_id,
-                pad_token_id=tokenizer.pad_token_id,
-            )  # (batch * n, prompt_len + new_tokens)
-        texts = tokenizer.batch_decode(output[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
-        results.extend(texts[i * settings.n : (i + 1) * settings.n] for i in range(len(texts) // settings.n))
-    return results

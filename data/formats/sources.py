@@ -97,10 +97,12 @@ def load_rows(
     limit: int | None = None,
     split: str = "train",
     skip_unsupported: bool = False,
+    skipped_rows: list[tuple[str, str]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Canonical rows of a source. Without `format`, it is detected from the first row's columns and then holds for
     the whole source. Errors name the file and line (JSONL) or row. With `skip_unsupported`, rows the sandbox cannot
-    grade (`UnsupportedRow`: file I/O problems, rows without tests) are skipped and counted in the log."""
+    grade (`UnsupportedRow`: file I/O problems, rows without tests) are skipped and counted in the log, and each is
+    appended to `skipped_rows` as (where, why) when a list is given, for callers that report them."""
     label = str(path_or_hub_id)
     fmt, produced, skipped = format, 0, 0
     for index, (where, row) in enumerate(raw_rows(path_or_hub_id, split)):
@@ -119,6 +121,8 @@ def load_rows(
                 raise
             skipped += 1
             logger.warning("skipped (%d so far): %s", skipped, exc)
+            if skipped_rows is not None:
+                skipped_rows.append((where, str(exc)))
             continue
         produced += 1
     if skipped:

@@ -6,6 +6,7 @@ import pytest
 import yaml
 from trl import GRPOConfig, ModelConfig, SFTConfig
 
+from alignment.collect import CollectArguments
 from alignment.grpo import GRPOArguments
 from alignment.run.config import ConfigError, parse_recipe
 from alignment.run.tracking import RecordArguments
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STAGES = {
     "sft": (SFTArguments, ModelConfig, SFTConfig, RecordArguments),
     "grpo": (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments),
+    "collect": (CollectArguments,),
 }
 RECIPES = sorted((ROOT / "configs").glob("*/*.yaml"))
 
