@@ -49,6 +49,14 @@ def collection(rows, tmp_path_factory) -> Path:
     return write_collection(tmp_path_factory.mktemp("collection"), rows)
 
 
+@pytest.fixture(scope="module")
+def hidden_collection(tmp_path_factory) -> Path:
+    """The same prompts and completions with hidden labels: every third prompt's visible tests are too weak."""
+    return write_collection(
+        tmp_path_factory.mktemp("hidden"), collection_rows(prompts=64, samples=4, seed=0, hidden=True)
+    )
+
+
 def train_rm(base: Path, collection: Path, output_dir: Path, *extra: str) -> Path:
     from alignment import reward_model
 
@@ -114,13 +122,29 @@ def test_pairwise_rm_ranks_held_out_samples_and_logs_both_evaluations(pairwise_r
     }
 
 
-def test_pointwise_rm_ranks_held_out_samples_with_calibration(base, collection, tmp_path):
-    run = train_rm(base, collection, tmp_path / "run", "--loss", "pointwise", "--max_steps", "30",
+def test_pointwise_rm_ranks_held_out_samples_with_calibration_and_hidden_tests(base, hidden_collection, tmp_path):
+    run = train_rm(base, hidden_collection, tmp_path / "run", "--loss", "pointwise", "--max_steps", "30",
                    "--per_device_train_batch_size", "16")  # fmt: skip
     assert_learned(run)
     summary = results(run)["trained_rm"]
     assert 0.0 <= summary["ece"] <= 1.0 and 0.0 <= summary["brier"] <= 1.0
     assert json.loads((run / "codealign_rm.json").read_text())["loss"] == "pointwise"
+    # hidden labels present: best-of-4 on them, and agreement on visible passes that fail hidden tests
+    held_out = split_by_prompt(load_labelled([hidden_collection]), 0.25, seed=0)[1]
+    weak = sum(1 for s in held_out if s.passed and not s.hidden_passed)
+    assert summary["hidden/agreement_samples"] == weak > 0 and 0.0 <= summary["hidden/agreement"] <= 1.0
+    assert summary["hidden/best_of_4/oracle"] <= summary["best_of_4/oracle"]  # hidden tests only take passes away
+
+
+def test_an_rm_on_hidden_labels_trains_and_says_so(base, hidden_collection, tmp_path):
+    run = train_rm(base, hidden_collection, tmp_path / "run", "--label", "hidden_passed", "--max_steps", "2")
+    info = json.loads((run / "codealign_rm.json").read_text())
+    assert info["label"] == "hidden_passed"
+    held_out = split_by_prompt(load_labelled([hidden_collection]), 0.25, seed=0)[1]
+    hidden_pass_rate = sum(s.hidden_passed for s in held_out) / len(held_out)
+    # every held-out prompt has 4 samples, so random selection passes at the held-out mean of the training label
+    summary = results(run)["trained_rm"]
+    assert summary["samples"] == len(held_out) and summary["best_of_4/random"] == pytest.approx(hidden_pass_rate)
 
 
 def test_a_resumed_pointwise_run_ends_like_the_uninterrupted_one(base, collection, tmp_path):
