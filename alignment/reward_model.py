@@ -223,23 +223,17 @@ def _full_weights(model):
 def evaluate_held_out(model, tokenizer, held_out, args: RewardModelArguments, training_args) -> dict[str, Any]:
     """Score the held-out samples and summarise the ranking (with the raw scores' mean and std)."""
     from alignment.evaluation.ranking import ScoredSample, ranking_summary
-    from rewards.model_rewards import score_rm_inputs
+    from rewards.model_rewards import score_rm_inputs, sigmoid
 
     with _full_weights(model):
         scores = score_rm_inputs(model, tokenizer, [s.prompt for s in held_out], [s.completion for s in held_out],
                                  training_args.per_device_eval_batch_size, training_args.max_length)  # fmt: skip
     scored = [ScoredSample(s.prompt_id, score, bool(s.label(args.label)), s.sample_index, s.hidden_passed, s.passed)
               for s, score in zip(held_out, scores)]  # fmt: skip
-    probabilities = [_sigmoid(x) for x in scores] if args.loss == "pointwise" else None
+    probabilities = [sigmoid(x) for x in scores] if args.loss == "pointwise" else None
     summary = ranking_summary(scored, args.best_of_n, probabilities)
     summary.update(score_mean=statistics.fmean(scores), score_std=statistics.pstdev(scores))
     return summary
-
-
-def _sigmoid(x: float) -> float:
-    import math
-
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def log_summary(trainer, prefix: str, summary: dict[str, Any]) -> None:
@@ -263,7 +257,7 @@ def main(argv: list[str] | None = None) -> str:
     from alignment.model.templates import ensure_embeddings_fit
     from alignment.run.files import to_jsonable, write_atomic
     from alignment.run.record import start_run
-    from alignment.run.tracking import RecordArguments
+    from alignment.run.tracking import METRICS_NAME, RecordArguments, truncate_metrics
     from alignment.trainers import CodealignPointwiseRewardTrainer, CodealignRewardTrainer, PointwiseCollator
     from data.labelled import load_labelled, mixed_prompts, split_by_prompt
     from data.loading import DataError
@@ -316,8 +310,11 @@ def main(argv: list[str] | None = None) -> str:
         trainer = CodealignPointwiseRewardTrainer(**common, data_collator=PointwiseCollator(tokenizer.pad_token_id))
 
     # ---- evaluate the untrained head (once: a resumed run reuses it) --------------------------------------------
-    untrained = _read_untrained(training_args.output_dir) if run.resume_from else None
+    untrained = _read_untrained(training_args.output_dir) if record_args.resume else None
     if untrained is None:
+        metrics = Path(training_args.output_dir) / METRICS_NAME
+        if trainer.is_world_process_zero() and not record_args.resume and metrics.exists():
+            truncate_metrics(metrics, last_step=-1)  # a fresh run starts empty (its step-0 row comes next)
         if not any(hasattr(p, "ds_id") for p in model.parameters()):  # ZeRO-3 shards are gathered where they live
             model.to(training_args.device)
         untrained = evaluate_held_out(model, tokenizer, held_out, args, training_args)

@@ -48,6 +48,11 @@ def encode_rm_inputs(tokenizer: Any, texts: Sequence[str], max_length: int | Non
     return encoded["input_ids"]
 
 
+def sigmoid(x: float) -> float:
+    """1 / (1 + e^-x) without overflow for large |x|."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
 def read_rm_info(path: str | Path) -> dict[str, Any]:
     """`codealign_rm.json` of a reward-model checkpoint, or {} when it has none (e.g. an RM trained elsewhere)."""
     info = Path(path) / RM_INFO_NAME
@@ -214,7 +219,7 @@ class RewardModelScorer:
         model, tokenizer = self._load()
         raw = score_rm_inputs(model, tokenizer, prompts, completions, self.batch_size, self.max_length)
         if self.normalize == "sigmoid":
-            return [1.0 / (1.0 + math.exp(-s)) if s >= 0 else math.exp(s) / (1.0 + math.exp(s)) for s in raw]
+            return [sigmoid(s) for s in raw]
         if self.normalize == "standardize":
             mean, std = self.info["score_mean"], self.info["score_std"]
             return [(s - mean) / std for s in raw]
