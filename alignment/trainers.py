@@ -1,16 +1,25 @@
-"""The stages' trainers: TRL's trainers with atomic checkpoints, and GRPO with the extra telemetry.
+"""The stages' trainers: TRL's trainers with atomic checkpoints, GRPO with the extra telemetry, and a pointwise RM.
 
-Each class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The mixins
-(`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.telemetry.GRPOTelemetryMixin`) document what they add.
-`CodealignGRPOTrainer` also takes `record=RecordArguments(...)`.
+Each TRL-based class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The
+mixins (`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.telemetry.GRPOTelemetryMixin`,
+`PointwiseLossMixin` below) document what they add. `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`.
+
+TRL 1.16 has no pointwise reward-model trainer (its `RewardTrainer` is pairwise Bradley-Terry only; RECIPE §5.4), so
+`CodealignPointwiseRewardTrainer` is transformers' `Trainer` with one method replaced: `compute_loss`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from transformers import Trainer
 from trl import GRPOTrainer, RewardTrainer, SFTTrainer
 
 from alignment.run.checkpointing import AtomicCheckpointMixin
 from alignment.run.telemetry import GRPOTelemetryMixin
+from rewards.model_rewards import pad_right
 
 
 class CodealignSFTTrainer(AtomicCheckpointMixin, SFTTrainer):
@@ -18,8 +27,42 @@ class CodealignSFTTrainer(AtomicCheckpointMixin, SFTTrainer):
 
 
 class CodealignRewardTrainer(AtomicCheckpointMixin, RewardTrainer):
-    """`trl.RewardTrainer` with atomic checkpoints."""
+    """`trl.RewardTrainer` (pairwise Bradley-Terry, -log sigmoid(r_chosen - r_rejected - margin)), atomic saves."""
 
 
 class CodealignGRPOTrainer(GRPOTelemetryMixin, AtomicCheckpointMixin, GRPOTrainer):
     """`trl.GRPOTrainer` with atomic checkpoints, the step-time split and reward/sandbox telemetry."""
+
+
+class PointwiseLossMixin:
+    """`compute_loss`: binary cross-entropy of the sequence classifier's one logit against a target in [0, 1].
+
+    loss = mean_i BCE(sigmoid(r_i), y_i), with r_i = logits[i, 0] pooled at the last non-pad token by the model and
+    y_i the 0/1 execution label or the pass fraction (soft label); the ORM/verifier loss of RECIPE §5.1 step 3. It is
+    a per-micro-batch mean, so the Trainer divides it by the gradient-accumulation steps (`loss_is_scaled_for_ga`).
+    """
+
+    loss_is_scaled_for_ga = False
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], use_cache=False)
+        logits = outputs.logits[:, 0].float()  # (B,)
+        targets = inputs["labels"].to(logits.dtype)  # (B,)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets)
+        return (loss, outputs) if return_outputs else loss
+
+
+class CodealignPointwiseRewardTrainer(PointwiseLossMixin, AtomicCheckpointMixin, Trainer):
+    """transformers' `Trainer` with the pointwise BCE loss and atomic checkpoints (takes TRL's `RewardConfig`)."""
+
+
+@dataclass
+class PointwiseCollator:
+    """Right-pads `input_ids` (to the batch's longest) and stacks the float `labels`."""
+
+    pad_token_id: int
+
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        input_ids, attention_mask = pad_right([e["input_ids"] for e in examples], self.pad_token_id)  # (B, T) each
+        labels = torch.tensor([float(e["labels"]) for e in examples], dtype=torch.float)  # (B,)
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}

@@ -1,4 +1,4 @@
-"""Two-process runs of SFT and GRPO on CPU (gloo), through `accelerate launch` exactly as users launch them.
+"""Two-process runs of SFT, GRPO and the reward model on CPU (gloo), through `accelerate launch` as users do.
 
 Every combination of stage x {DeepSpeed ZeRO-2, ZeRO-3} runs on CPU here: DeepSpeed's CPU accelerator falls back to
 gloo when oneCCL is absent (the first launch on a machine JIT-builds its shared-memory op once, ~2 min; `make setup`
@@ -152,3 +152,35 @@ def test_two_nodes_through_the_slurm_node_launcher(models, tmp_path):
     replicas = json.loads((output_dir / "replicas.json").read_text())
     assert len(replicas["fingerprints"]) == 2 and replicas["identical"], replicas
     assert json.loads((output_dir / "manifest.json").read_text())["world_size"] == 2
+
+
+def test_two_process_zero3_reward_model_evaluates_the_gathered_weights(tmp_path):
+    """Under ZeRO-3 the weights are partitioned at load; the held-out evaluation gathers them, so the untrained
+    head scores exactly as the same model loaded whole in one process (same seed: the same new score head)."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, set_seed
+
+    from alignment.model.tiny import build_tiny_model
+    from data.labelled import load_labelled, split_by_prompt
+    from rewards.model_rewards import score_rm_inputs
+    from tests.rm_rows import collection_rows, corpus, write_collection
+
+    rows = collection_rows(prompts=32, samples=4, seed=0)
+    base = build_tiny_model(tmp_path / "base", corpus(rows), vocab_size=300, hidden_size=32, num_heads=2)
+    collection = write_collection(tmp_path / "collection", rows)
+    output_dir = tmp_path / "run"
+    args = ["--config", "configs/reward_model/tiny_cpu.yaml", "--model_name_or_path", str(base),
+            "--datasets", str(collection), "--output_dir", str(output_dir), "--max_steps", str(STEPS),
+            "--per_device_train_batch_size", "4", "--check_replicas", "true"]  # fmt: skip
+    proc = accelerate_launch("cpu_zero3.yaml", "alignment.reward_model", args, tmp_path / "audit", output_dir)
+    assert proc.returncode == 0, tail(proc)
+    assert json.loads((output_dir / "replicas.json").read_text())["identical"]
+
+    set_seed(0)  # the recipe's seed
+    whole = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    whole.config.pad_token_id = tokenizer.pad_token_id
+    held_out = split_by_prompt(load_labelled([collection]), 0.25, seed=0)[1]
+    scores = score_rm_inputs(whole, tokenizer, [s.prompt for s in held_out], [s.completion for s in held_out])
+    untrained = json.loads((output_dir / "eval_results.json").read_text())["untrained_head"]
+    assert untrained["samples"] == len(held_out)
+    assert untrained["score_mean"] == pytest.approx(sum(scores) / len(scores), abs=1e-6)

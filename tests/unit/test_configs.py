@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from trl import GRPOConfig, ModelConfig, SFTConfig
+from trl import GRPOConfig, ModelConfig, RewardConfig, SFTConfig
 
 from alignment.collect import CollectArguments
 from alignment.grpo import GRPOArguments
+from alignment.reward_model import RewardModelArguments
 from alignment.run.config import ConfigError, parse_recipe
 from alignment.run.tracking import RecordArguments
 from alignment.sft import SFTArguments
@@ -17,6 +18,7 @@ STAGES = {
     "sft": (SFTArguments, ModelConfig, SFTConfig, RecordArguments),
     "grpo": (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments),
     "collect": (CollectArguments,),
+    "reward_model": (RewardModelArguments, ModelConfig, RewardConfig, RecordArguments),
 }
 RECIPES = sorted((ROOT / "configs").glob("*/*.yaml"))
 
@@ -219,3 +221,38 @@ def test_a_command_line_reward_key_replaces_the_recipes_other_one(tmp_path):
     recipe = parse_recipe(STAGES["grpo"], ["--config", path, "--reward_funcs", "code", "math"])
     assert recipe.configs[0].reward_routes is None and recipe.configs[0].reward_names() == ["code", "math"]
     assert "reward_routes" not in recipe.explicit  # config.yaml reproduces what ran
+
+
+def test_reward_model_recipe_carries_the_sourced_values(tmp_path):
+    recipe = parse_recipe(
+        STAGES["reward_model"],
+        ["--config", str(ROOT / "configs/reward_model/deepseek_coder_v2_lite.yaml"), "--output_dir", str(tmp_path)],
+    )
+    ours, _, rm, _ = recipe.configs
+    assert rm.learning_rate == 2e-5 and rm.num_train_epochs == 1  # [DSM §4.2 RM lr], [proposal] one epoch
+    assert (ours.loss, ours.label, ours.chosen_min_pass, ours.min_gap) == ("pairwise", "passed", 0.8, 0.4)  # [ACE]
+    assert ours.drop_zero_pass_rejected is True and ours.max_pairs_per_prompt == 8
+    lines = {line.split(":")[0]: line for line in (ROOT / "configs/reward_model/deepseek_coder_v2_lite.yaml").open()}
+    assert "[DSM §4.2 RM lr]" in lines["learning_rate"] and "[proposal]" in lines["num_train_epochs"]
+    assert "[ACE]" in lines["chosen_min_pass"] and "[ACE]" in lines["min_gap"]
+
+
+def test_reward_model_values_are_checked_together(tmp_path):
+    text = (
+        "datasets: [c]\nlabel: hiden_passed\nloss: listwise\nsoft_labels: true\neval_fraction: 1.0\nbest_of_n: [1]\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        parse_recipe(STAGES["reward_model"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
+    message = str(err.value)
+    assert "5 problem(s)" in message, message
+    for fragment in ("`label` 'hiden_passed' is not one of passed, hidden_passed", "`loss` 'listwise'",
+                     "`soft_labels: true` needs `loss: pointwise`", "`eval_fraction` is 1.0", "`best_of_n` is [1]"):  # fmt: skip
+        assert fragment in message, fragment
+
+
+def test_pairwise_only_knobs_are_refused_for_a_pointwise_rm(tmp_path):
+    text = "datasets: [c]\nloss: pointwise\nmargin_scale: 1.0\ncenter_rewards_coefficient: 0.01\n"
+    with pytest.raises(ConfigError) as err:
+        parse_recipe(STAGES["reward_model"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
+    assert "`margin_scale` applies to `loss: pairwise` only" in str(err.value)
+    assert "`center_rewards_coefficient` applies to `loss: pairwise` only" in str(err.value)
