@@ -31,13 +31,16 @@ Deviations from the paper, all deliberate and visible in the recipe:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from alignment.args import MixtureArguments
+from alignment.iterative import RefreshArguments
 from alignment.reward_args import RewardArguments
 from alignment.run.config import parse_or_exit
 from alignment.run.process import setup_logging
@@ -46,9 +49,9 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class GRPOArguments(RewardArguments, MixtureArguments):
-    """codealign's own GRPO knobs (data, and the rewards of `alignment.reward_args`); everything else is TRL's
-    `GRPOConfig` and `ModelConfig`."""
+class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
+    """codealign's own GRPO knobs (data, the rewards of `alignment.reward_args`, the iterative refresh of
+    `alignment.iterative`); everything else is TRL's `GRPOConfig` and `ModelConfig`."""
 
     prompt_suffix: str = field(
         default="",
@@ -56,7 +59,32 @@ class GRPOArguments(RewardArguments, MixtureArguments):
     )
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
-        return super().problems(configs) + self.reward_problems(self.datasets, configs)
+        uses_rm = "rm" in self.rewards_used(self.datasets)
+        return (
+            super().problems(configs) + self.reward_problems(self.datasets, configs) + self.refresh_problems(uses_rm)
+        )
+
+
+def add_refresh(trainer, args: GRPOArguments) -> None:
+    """Iterative RL: refresh the RM and the reference every `refresh_every_steps` (see `alignment.iterative`)."""
+    if not args.refresh_every_steps:
+        return
+    from alignment.iterative import IterativeRefresh
+
+    if trainer.is_deepspeed_enabled and trainer.accelerator.state.deepspeed_plugin.zero_stage == 3:
+        raise SystemExit("error: `refresh_every_steps` cannot reset a ZeRO-3 partitioned reference model; use ZeRO-2")
+    trainer.add_callback(
+        IterativeRefresh(trainer, args, args.reward_model_path, rm_training_data(args.reward_model_path))
+    )
+
+
+def rm_training_data(rm_dir: str) -> list[str]:
+    """The labelled data the reward model was trained on (its run manifest), the first round of the replay."""
+    manifest = Path(rm_dir) / "manifest.json"
+    if not manifest.is_file():
+        logger.warning("refresh: %s has no manifest.json, so its training data cannot be replayed", rm_dir)
+        return []
+    return list(json.loads(manifest.read_text())["config"].get("datasets") or [])
 
 
 def check_routes_cover(dataset, args: GRPOArguments) -> None:
@@ -152,6 +180,7 @@ def main(argv: list[str] | None = None) -> str:
         callbacks=run.callbacks,
         record=record_args,
     )
+    add_refresh(trainer, args)
     trainer.train(resume_from_checkpoint=run.resume_from)
 
     # ---- save --------------------------------------------------------------------------------------------------

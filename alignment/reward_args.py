@@ -94,6 +94,14 @@ class RewardArguments:
 
         return [name for name, *_ in expand(self.routes(datasets)[0], self.monitor_execution)]
 
+    def rewards_used(self, datasets: Sequence[str] = ()) -> list[str]:
+        """Registry names of every reward that trains the policy (routes' components, or the plain rewards)."""
+        if self.reward_routes is None:
+            return self.plain_rewards()
+        if self.routes_mapping() is None:
+            return []
+        return [name for route in self.routes(datasets)[0] for name, _ in route.components]
+
     def sandbox_settings(self):
         from rewards.code_rewards import SandboxSettings
 
@@ -108,10 +116,9 @@ class RewardArguments:
         weights = getattr(find_config(configs, GRPOConfig), "reward_weights", None)
         if self.reward_routes is None:
             problems += unknown_rewards(self.plain_rewards())
-            used = self.plain_rewards()
         else:
             problems += self._route_problems(datasets, weights)
-            used = [name for route in self.routes(datasets)[0] for name, _ in route.components]
+        used = self.rewards_used(datasets)
         if "rm" in used and not self.reward_model_path:
             problems.append("the `rm` reward needs `reward_model_path`: the reward-model stage's output directory")
         if self.reward_model_path and "rm" not in used:

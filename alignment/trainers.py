@@ -2,6 +2,7 @@
 
 Each TRL-based class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The
 mixins (`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.telemetry.GRPOTelemetryMixin`,
+`alignment.model.placement.RewardModelPlacementMixin`,
 `PointwiseLossMixin` below) document what they add. `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`.
 
 TRL 1.16 has no pointwise reward-model trainer (its `RewardTrainer` is pairwise Bradley-Terry only; RECIPE §5.4), so
@@ -17,6 +18,7 @@ import torch
 from transformers import Trainer
 from trl import GRPOTrainer, RewardTrainer, SFTTrainer
 
+from alignment.model.placement import RewardModelPlacementMixin
 from alignment.run.checkpointing import AtomicCheckpointMixin
 from alignment.run.telemetry import GRPOTelemetryMixin
 from rewards.model_rewards import pad_right
@@ -30,8 +32,9 @@ class CodealignRewardTrainer(AtomicCheckpointMixin, RewardTrainer):
     """`trl.RewardTrainer` (pairwise Bradley-Terry, -log sigmoid(r_chosen - r_rejected - margin)), atomic saves."""
 
 
-class CodealignGRPOTrainer(GRPOTelemetryMixin, AtomicCheckpointMixin, GRPOTrainer):
-    """`trl.GRPOTrainer` with atomic checkpoints, the step-time split and reward/sandbox telemetry."""
+class CodealignGRPOTrainer(GRPOTelemetryMixin, RewardModelPlacementMixin, AtomicCheckpointMixin, GRPOTrainer):
+    """`trl.GRPOTrainer` with atomic checkpoints, the `rm` reward's model placed like TRL's model rewards, the
+    step-time split and reward/sandbox telemetry."""
 
 
 class PointwiseLossMixin:

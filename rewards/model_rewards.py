@@ -128,7 +128,8 @@ def score_rm_inputs(
     if len(prompts) != len(completions):
         raise ValueError(f"{len(prompts)} prompts for {len(completions)} completions: give one prompt per completion")
     texts = [format_rm_input(tokenizer, p, c) for p, c in zip(prompts, completions)]
-    pad_token_id = model.config.get_text_config().pad_token_id
+    config = getattr(model, "module", model).config  # a DeepSpeed engine wraps the HF model (its .config is a dict)
+    pad_token_id = config.get_text_config().pad_token_id
     if pad_token_id is None:
         pad_token_id = tokenizer.pad_token_id
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -177,11 +178,12 @@ class RewardModelScorer:
                 "is missing: use a reward model written by `alignment.reward_model`, or normalize='none'"
             )
         self._model = self._tokenizer = None
+        self.collective = False  # an attached ZeRO-3 model: every process must score all of its rows
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.update(_model=None, _tokenizer=None, _lock=None)  # each process loads its own copy
+        state.update(_model=None, _tokenizer=None, _lock=None, collective=False)  # each process loads its own copy
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -195,21 +197,31 @@ class RewardModelScorer:
             return "cuda" if torch.cuda.is_available() else "cpu"
         return self.device
 
+    def load_model(self, device: str | None = None) -> tuple[Any, Any]:
+        """(model, tokenizer) of the checkpoint, in eval mode on `device` (default: the scorer's), not attached."""
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        device = device or self._resolved_device()
+        cuda = torch.cuda.is_available() and (device.startswith("cuda") or self._resolved_device().startswith("cuda"))
+        dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
+        tokenizer = AutoTokenizer.from_pretrained(self.path)
+        model = AutoModelForSequenceClassification.from_pretrained(self.path, dtype=dtype).to(device).eval()
+        if model.config.get_text_config().pad_token_id is None:
+            model.config.get_text_config().pad_token_id = tokenizer.pad_token_id
+        logger.info("reward model %s loaded on %s (%s)", self.path, device, str(dtype).removeprefix("torch."))
+        return model, tokenizer
+
+    def attach(self, model: Any, tokenizer: Any, collective: bool = False) -> None:
+        """Score with a model placed by the caller (e.g. partitioned by DeepSpeed like the policy). `collective`:
+        its forward pass involves every process, which must then score the same number of rows."""
+        with self._lock:
+            self._model, self._tokenizer, self.collective = model, tokenizer, collective
+
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
             if self._model is None:
-                import torch
-                from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-                device = self._resolved_device()
-                on_cuda = device.startswith("cuda")
-                dtype = torch.bfloat16 if on_cuda and torch.cuda.is_bf16_supported() else torch.float32
-                tokenizer = AutoTokenizer.from_pretrained(self.path)
-                model = AutoModelForSequenceClassification.from_pretrained(self.path, dtype=dtype).to(device).eval()
-                if model.config.get_text_config().pad_token_id is None:
-                    model.config.get_text_config().pad_token_id = tokenizer.pad_token_id
-                logger.info("reward model %s loaded on %s (%s)", self.path, device, str(dtype).removeprefix("torch."))
-                self._tokenizer, self._model = tokenizer, model
+                self._model, self._tokenizer = self.load_model()
         return self._model, self._tokenizer
 
     def score(self, prompts: list[list[dict]], completions: list[str]) -> list[float]:

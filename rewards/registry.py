@@ -193,23 +193,26 @@ class RewardFunction:
         tasks = kwargs.get("task") or [None] * len(texts)
         datasets = kwargs.get("dataset") or [None] * len(texts)
         judged = [i for i, (t, d) in enumerate(zip(tasks, datasets)) if self._judges(t, d)]
+        # A partitioned (ZeRO-3) reward model runs collectively: every process scores all of its rows, the same count.
+        scored = list(range(len(texts))) if getattr(self.context.reward_model, "collective", False) else judged
         log_metric = kwargs.get("log_metric") or _no_metric
         scores: list[float | None] = [None] * len(texts)
         elapsed_s = 0.0
-        if judged:
+        if scored:
             available = {**kwargs, "prompts": prompts}
             missing = [c for c in self.spec.columns if c not in available]
             if missing:
                 raise KeyError(
                     f"reward {self.name!r} needs data set columns {missing}; the batch has {sorted(kwargs)}"
                 )
-            columns = {c: [available[c][i] for i in judged] for c in self.spec.columns}
+            columns = {c: [available[c][i] for i in scored] for c in self.spec.columns}
             context = replace(self.context, log_metric=log_metric)
             start = time.perf_counter()
-            results = self.spec.scorer([texts[i] for i in judged], context, **columns)
+            results = self.spec.scorer([texts[i] for i in scored], context, **columns)
             elapsed_s = time.perf_counter() - start
-            for i, value in zip(judged, results):
-                scores[i] = value
+            keep = set(judged)
+            for i, value in zip(scored, results):
+                scores[i] = value if i in keep else None
         _log_coverage(log_metric, self.name, scores, judged, elapsed_s)
         return scores
 

@@ -129,10 +129,15 @@ class GRPOTelemetryMixin:
         """One line per model on the main process, with every rank's share (gathered: other ranks log warnings only)."""
         from accelerate.utils import gather_object
 
+        from alignment.model.placement import reward_model_scorers
+
         models = {"policy": self.model, "reference": self.ref_model}
         models.update(
             {n: f for n, f in zip(self.reward_func_names, self.reward_funcs) if isinstance(f, torch.nn.Module)}
         )
+        # the `rm` reward's model, where the trainer placed it (otherwise it loads lazily on its own device)
+        placed = [s._model for s in reward_model_scorers(self.reward_funcs) if s._model is not None]
+        models.update({f"rm{i or ''}": model for i, model in enumerate(placed)})
         for role, model in models.items():
             if model is None:
                 continue

@@ -106,7 +106,7 @@ def test_two_process_deepspeed_run(module, accelerate_config, models, tmp_path):
 def _assert_models_sharded(log: str) -> None:
     """Under ZeRO-3 the reference model and the reward model are partitioned across the ranks like the policy."""
     placements = dict(re.findall(r"placement role=(\S+) per rank: (\[.*\])", log))
-    assert set(placements) == {"policy", "reference", "reward_model"}, log[-3000:]
+    assert set(placements) == {"policy", "reference", "rm"}, log[-3000:]
     for role, text in placements.items():
         per_rank = eval(text, {"__builtins__": {}}, {"True": True, "False": False})  # a list of plain dicts
         assert len(per_rank) == 2, role

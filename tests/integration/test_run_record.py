@@ -126,7 +126,7 @@ def test_manifest_config_reproduces_the_run_config(reference_run):
 EXPECTED_METRICS = [
     # each reward component: mean, std, fraction None
     "rewards/math/mean", "rewards/math/std", "rewards/math/frac_none",
-    "rewards/reward_model/mean", "rewards/reward_model/std",
+    "rewards/rm/mean", "rewards/rm/std", "timing/reward_model_scoring_s",
     "reward", "reward_std", "frac_reward_zero_std",
     # reward-model score and its gap to the verified outcome (here the math checker's)
     "reward_model/score_mean", "reward_model/exec_gap",
@@ -157,7 +157,7 @@ def test_wandb_offline_run_holds_every_metric_table_and_the_manifest(reference_r
     assert tables[0]["completions"]["_type"] == "table-file"
     table_file = next(run_dir.glob("files/media/table/completions_*.table.json"))
     columns = json.loads(table_file.read_text())["columns"]
-    assert columns == ["prompt", "completion", "math", "reward_model", "advantage"]
+    assert columns == ["prompt", "completion", "math", "rm", "advantage"]
 
     info = run_info(records)
     assert (info.display_name, info.project, list(info.tags)) == ("reference", "codealign", ["ci"])
