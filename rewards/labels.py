@@ -75,7 +75,8 @@ def label_code(
             labels[i] = Label(False, 0.0, "no_code")
         else:
             to_run.append((i, replace(task, solution=code)))
-    for (i, _), result in zip(to_run, grader.grade([t for _, t in to_run], all_tests=True)):
+    results = grader.grade([t for _, t in to_run], all_tests=True) if to_run else []
+    for (i, _), result in zip(to_run, results):
         labels[i] = code_label(result)
     return labels
 

@@ -98,8 +98,9 @@ def reward_metrics(rewards: torch.Tensor, kinds: list[str | None], group_size: i
         metrics["reward_model/exec_gap"] = torch.nanmean(torch.sigmoid(rm_score) - passed).item()
         if group_size:
             auc, groups = within_prompt_auc(rm_score, passed, group_size)
-            metrics["reward_model/within_prompt_auc"] = auc
             metrics["reward_model/auc_groups"] = float(groups)
+            if groups:  # a step without a group holding both outcomes has no AUC (a NaN would poison the means)
+                metrics["reward_model/within_prompt_auc"] = auc
     return metrics
 
 

@@ -114,3 +114,34 @@ def test_grpo_refuses_rows_no_route_covers(tiny_sft_model, tmp_path, code_tasks)
                 "--output_dir", str(tmp_path / "x"),
             ]
         )  # fmt: skip
+
+
+def test_grpo_with_the_rm_on_code_logs_its_agreement_with_execution(tiny_sft_model, tmp_path, code_tasks):
+    """rm alone trains the code route: the sandbox still grades the rollouts (weight 0) and the step logs the RM's
+    score, the pass rate and their within-prompt agreement; a mixed route logs both of its components."""
+    from alignment import grpo
+    from tests.integration.run_helpers import build_policy_and_reward_model
+
+    _, reward_model = build_policy_and_reward_model(tmp_path / "models", policy=tiny_sft_model)
+    out = tmp_path / "grpo-rm"
+    routes = {"code": "rm", "math": {"rule": 1.0, "rm": 0.1}}
+    grpo.main(
+        [
+            "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
+            "--model_name_or_path", str(tiny_sft_model),
+            "--datasets", str(ROOT / "data/code_tasks/tasks.jsonl"), str(ROOT / "data/math_small/train.jsonl"),
+            "--dataset_weights", "0.5", "0.5",
+            "--reward_routes", json.dumps(routes), "--reward_model_path", str(reward_model),
+            "--output_dir", str(out), "--save_strategy", "steps", "--save_steps", "2",
+        ]
+    )  # fmt: skip
+    state = json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())
+    logs = [e for e in state["log_history"] if "rewards/code/rm/mean" in e or "rewards/math/math/mean" in e]
+    assert len(logs) == 2
+    keys = set().union(*logs)
+    assert {"rewards/code/code/frac_applicable", "rewards/math/rm/frac_applicable", "reward_model/score_mean",
+            "reward_model/exec_gap", "timing/reward_model_scoring_s"} <= keys, sorted(keys)  # fmt: skip
+    assert "execution/pass_rate" in keys  # the weight-0 monitor: graded, logged, no effect on the reward
+    for entry in logs:
+        if "reward_model/within_prompt_auc" in entry:  # only steps with a group holding a pass and a fail
+            assert 0.0 <= entry["reward_model/within_prompt_auc"] <= 1.0 and entry["reward_model/auc_groups"] >= 1

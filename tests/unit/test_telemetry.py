@@ -54,6 +54,8 @@ def test_within_prompt_auc_by_hand():
     )  # fmt: skip
     metrics = reward_metrics(rewards, ["execution", "model"], group_size=3)
     assert metrics["reward_model/within_prompt_auc"] == 0.5 and metrics["reward_model/auc_groups"] == 1.0
+    none_mixed = reward_metrics(rewards[3:], ["execution", "model"], group_size=3)
+    assert none_mixed["reward_model/auc_groups"] == 0.0 and "reward_model/within_prompt_auc" not in none_mixed
     ties = torch.tensor([[1.0, 2.0], [0.0, 2.0]])  # a tie counts half
     assert reward_metrics(ties, ["execution", "model"], group_size=2)["reward_model/within_prompt_auc"] == 0.5
 
