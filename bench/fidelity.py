@@ -56,9 +56,9 @@ def load_datasets(args: argparse.Namespace) -> dict[str, list[dict]]:
 
 def build_corpus(datasets: dict[str, list[dict]], jobs: int, strict: bool) -> Corpus:
     """Canonical and perturbed cases; canonicals the reference evaluation fails are set aside unless `strict`."""
-    from sandbox.api import get_backend
+    from bench.subprocess_backend import SubprocessBackend
 
-    reference = get_backend("subprocess")
+    reference = SubprocessBackend()
     corpus = Corpus()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for name, rows in datasets.items():
@@ -81,7 +81,13 @@ def grade(corpus: Corpus, backend_name: str, repeats: int, jobs: int) -> tuple[l
     kwargs = {"pool_size": jobs} if backend_name == "docker" else {}
     rows = [case.row for case in corpus.cases]
     runs, started = [], time.perf_counter()
-    with get_backend(backend_name, **kwargs) as backend:
+    if backend_name == "subprocess":
+        from bench.subprocess_backend import SubprocessBackend
+
+        backend_cm = SubprocessBackend()
+    else:
+        backend_cm = get_backend(backend_name, **kwargs)
+    with backend_cm as backend:
         for repeat in range(repeats):
             results = run_many(rows, backend, jobs=jobs, errors="status")
             runs.append([(r.status.value, r.detail) for r in results])

@@ -24,14 +24,14 @@ from sandbox.tasks import CodeTask, parse_task
 logger = logging.getLogger(__name__)
 
 BACKENDS: dict[str, tuple[str, str]] = {
-    "bwrap": ("sandbox.bwrap_backend", "BwrapBackend"),
-    "docker": ("sandbox.docker_backend", "DockerBackend"),
-    "subprocess": ("sandbox.subprocess_backend", "SubprocessBackend"),
+    "bwrap": ("sandbox.bwrap.backend", "BwrapBackend"),
+    "docker": ("sandbox.docker.backend", "DockerBackend"),
 }
+BACKEND_NAMES: tuple[str, ...] = tuple(BACKENDS)  # the names users may choose (configs, CLIs): one list, here
 
 
 def get_backend(name: str, **kwargs: Any) -> Backend:
-    """Build the backend called `name` ("bwrap", "docker", "subprocess"); imported lazily, never substituted."""
+    """Build the backend called `name` (one of BACKEND_NAMES); imported lazily, never substituted."""
     if name not in BACKENDS:
         raise ValueError(f"unknown sandbox backend {name!r}; choose one of {sorted(BACKENDS)}")
     module_name, class_name = BACKENDS[name]

@@ -2,7 +2,7 @@
 
 Two layers, kept apart on purpose:
 
-* **Backends** (`sandbox.bwrap_backend`, `sandbox.docker_backend`, ...) know how to run a `Job` (a list of `Step`s in
+* **Backends** (`sandbox.bwrap.backend`, `sandbox.docker.backend`, ...) know how to run a `Job` (a list of `Step`s in
   a fresh, isolated work directory) under `Limits` and report raw facts per step (`StepResult`: exit code, captured
   output, timed out, OOM-killed). They know nothing of tests or languages.
 * **The grader** (trusted code outside the sandbox) turns a task into a `Job`, and turns the raw facts into a verdict

@@ -4,7 +4,7 @@ What decides a pass (never an exit code alone):
 
 * `assert` / `pytest`: a line ``CODEALIGN <nonce> pass`` printed by the harness after every test ran, with a fresh
   random nonce per run that the solution never sees (Python: delivered over a pipe to a separate checker process,
-  see `sandbox/py_harness.py`; other languages: read from stdin only after the tests returned), and exit code 0.
+  see `sandbox/guest/py_harness.py`; other languages: read from stdin only after the tests returned), and exit code 0.
 * `stdio`: every case's stdout equals the expected one apart from trailing whitespace; the expected outputs stay
   here, outside the sandbox, and the comparison is done here.
 """
@@ -23,7 +23,7 @@ from sandbox.languages import build_program
 from sandbox.tasks import CodeTask
 
 PY_HARNESS_FILE = "_harness.py"
-PY_HARNESS_SOURCE = (Path(__file__).parent / "py_harness.py").read_bytes()
+PY_HARNESS_SOURCE = (Path(__file__).parent / "guest" / "py_harness.py").read_bytes()
 # Compiling the ~600-line harness costs more than the rest of a short test run, and a main script is never cached
 # as .pyc: ship it precompiled (marshal, with the interpreter's magic number) plus the source as a fallback for a
 # sandbox Python of another version. The loader below is all that gets compiled per run.

@@ -155,7 +155,7 @@ FIDELITY = [
 def bwrap_skip_reason() -> str | None:
     """Why the bwrap backend cannot run here (no bubblewrap, no shared rootfs), or None when it can."""
     from sandbox.base import SandboxError
-    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
+    from sandbox.bwrap.backend import bwrap_available, resolve_rootfs
 
     reason = bwrap_available()
     if reason:

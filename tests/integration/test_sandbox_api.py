@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from bench.subprocess_backend import SubprocessBackend
 from rewards.code_rewards import code_reward, code_rewards_batch
 from sandbox.api import get_backend, run_many
 from sandbox.base import SandboxError, Status
@@ -63,7 +64,7 @@ def test_grade_cli_writes_one_verdict_per_row(tmp_path, bwrap):
 def test_grade_cli_rejects_a_bad_row_with_its_line(tmp_path):
     src = tmp_path / "tasks.jsonl"
     src.write_text(json.dumps({"id": "a", "language": "python", "solution": "", "tests": {"kind": "nope"}}) + "\n")
-    cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "subprocess", "--input", str(src), "--output", "-"]
+    cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "bwrap", "--input", str(src), "--output", "-"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "tasks.jsonl:1" in proc.stderr and "tests.kind" in proc.stderr
 
@@ -105,7 +106,7 @@ def test_subprocess_baseline_grades_python_like_the_sandbox():
         for row, ok in one_per_language_and_kind()
         if row["language"] == "python" and row["tests"]["kind"] != "pytest"
     ]
-    results = run_many([row for row, _ in rows], get_backend("subprocess"), jobs=2)
+    results = run_many([row for row, _ in rows], SubprocessBackend(), jobs=2)
     assert [r.passed for r in results] == [ok for _, ok in rows]
 
 

@@ -1,6 +1,6 @@
 """Trusted supervisor that runs as PID 1 inside each warm sandbox container (standard library only).
 
-Started by `sandbox.docker_backend` as `python3 -I -S -c <this file's source>`, so the image never needs
+Started by `sandbox.docker.backend` as `python3 -I -S -c <this file's source>`, so the image never needs
 rebuilding when this file changes. It reads jobs from stdin and writes results to stdout, both as frames of a 4-byte
 big-endian length followed by UTF-8 JSON (bytes fields base64). For each job it places the files, runs every step in
 its own session with a wall-clock deadline, then kills every other process in the container, wipes the writable

@@ -2,9 +2,9 @@
 
 The CPU quota is opt-in: with the cpu controller, a loaded host schedules each slot group as one entity and bwrap
 throughput halved in our measurement (9.8 vs 20.7 programs/s at load average 10, 2 cores, same programs); the
-default CPU bound is RLIMIT_CPU per process plus the wall-clock limit (see sandbox/bwrap_backend.py).
+default CPU bound is RLIMIT_CPU per process plus the wall-clock limit (see sandbox/bwrap/backend.py).
 
-One group per concurrency slot is created once and reused: the slot's spawner (sandbox/spawner_server.py) joins it
+One group per concurrency slot is created once and reused: the slot's spawner (sandbox/bwrap/spawner_server.py) joins it
 once and every run is forked from the spawner, so every process of a run is inside from its start without a
 per-run write to `cgroup.procs` (under cgroup v1 that write takes a lock that stalls every fork on the machine).
 The limits are rewritten per job when they change, and the OOM-kill counter is read before and after. Creating a

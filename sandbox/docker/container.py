@@ -1,6 +1,6 @@
 """One hardened sandbox container with its supervisor: creation config, job encoding, one job's round trip.
 
-The pool and the isolation notes live in `sandbox.docker_backend`.
+The pool and the isolation notes live in `sandbox.docker.backend`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sandbox.base import File, Job, Limits, SandboxError, Step, StepResult
-from sandbox.docker_channel import Channel
+from sandbox.docker.channel import Channel
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ DEFAULT_IMAGE = os.environ.get("CODEALIGN_SANDBOX_IMAGE", "codealign-sandbox:lat
 SUPERVISOR_USER = "0:0"  # root with only SUPERVISOR_CAPS; programs run as uid 10001 without any
 SUPERVISOR_CAPS = ["SETUID", "SETGID", "KILL"]  # drop to the program uid; kill its processes
 WORKDIR = "/work"
-SUPERVISOR_SOURCE = Path(__file__).with_name("docker_supervisor.py").read_text()
+SUPERVISOR_SOURCE = (Path(__file__).parents[1] / "guest" / "docker_supervisor.py").read_text()
 SUPERVISOR_MEMORY_MB = 48  # headroom for the supervisor itself on top of the job's memory_mb
 SUPERVISOR_PIDS = 4
 TMP_MB = 64  # size of the /tmp tmpfs (HOME, caches such as GOCACHE live there)

@@ -1,5 +1,5 @@
 """bubblewrap backend: each step is one `bwrap` run over the shared read-only root file system, forked from the
-slot's spawner (`sandbox/spawner_server.py`).
+slot's spawner (`sandbox/bwrap/spawner_server.py`).
 
 What it isolates:
 * **Namespaces**: new user, pid, ipc, uts, cgroup and mount namespaces per run. The network namespace is the
@@ -23,7 +23,7 @@ What it isolates:
   file size, core dumps, open files, processes of the slot's uid, and CPU time (`timeout x cpus` seconds per
   process), set in the spawner's child before it execs bwrap; programs have oom_score_adj 1000, so the OOM killer
   takes them before the spawner. A hard CPU *rate* limit (cgroup quota of `cpus` cores) is opt-in,
-  `cpu_quota=True`: see sandbox/cgroups.py for why. Wall-clock timeout: bwrap reports the pid namespace's init;
+  `cpu_quota=True`: see sandbox/bwrap/cgroups.py for why. Wall-clock timeout: bwrap reports the pid namespace's init;
   it is SIGKILLed, the kernel kills every process of the namespace (daemons, `setsid` escapes, SIGTERM-ignoring
   loops), then bwrap is killed too. The spawner answers only once it has reaped bwrap *and* the namespace's init
   (it is a child subreaper), so the namespace is gone when the step ends; the cgroup is checked empty (but for the
@@ -57,10 +57,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.base import Job, Limits, SandboxError, Step, StepResult, run_steps_until_failure
-from sandbox.cgroups import CGROUP_ROOT, SlotCgroup, cgroups_usable
-from sandbox.process import supervise
-from sandbox.spawner import Spawner
-from sandbox.workdir import BASE_DIR, SlotDir, umount
+from sandbox.bwrap.cgroups import CGROUP_ROOT, SlotCgroup, cgroups_usable
+from sandbox.bwrap.process import supervise
+from sandbox.bwrap.spawner import Spawner
+from sandbox.bwrap.workdir import BASE_DIR, SlotDir, umount
 
 logger = logging.getLogger(__name__)
 

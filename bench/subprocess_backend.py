@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 
 from sandbox.base import File, Job, Step, StepResult, run_steps_until_failure
-from sandbox.process import run_process
+from sandbox.bwrap.process import run_process
 
 logger = logging.getLogger(__name__)
 
