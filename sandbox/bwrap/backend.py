@@ -57,8 +57,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.base import Job, Limits, SandboxError, Step, StepResult, run_steps_until_failure
-from sandbox.bwrap.cgroups import CGROUP_ROOT, SlotCgroup, cgroups_usable
-from sandbox.bwrap.process import supervise
+from sandbox.bwrap.cgroups import Layout, SlotCgroup, discover_layout
+from sandbox.bwrap.process import Meter, schedstat_runnable_s, supervise
 from sandbox.bwrap.spawner import Spawner
 from sandbox.bwrap.workdir import BASE_DIR, SlotDir, umount
 
@@ -100,12 +100,16 @@ class BwrapBackend:
             raise SandboxError("bubblewrap is not installed: `apt-get install -y bubblewrap`")
         self.rootfs = resolve_rootfs(rootfs)
         self.privileged = os.geteuid() == 0
-        self.use_cgroups = cgroups_usable()
         self.cpu_quota = cpu_quota
-        if not (self.privileged and self.use_cgroups):
-            logger.warning("bwrap backend without root/cgroups: memory, disk and pids bounded by rlimits only")
+        self.layout: Layout | None = None
+        try:
+            self.layout = discover_layout(cpu_quota)
+        except OSError as exc:
+            logger.warning("bwrap backend without cgroups (%s): memory and pids bounded by rlimits only", exc)
+        if not self.privileged:
+            logger.warning("bwrap backend without root: no private uid, disk bounded by RLIMIT_FSIZE only")
         if self.privileged:
-            reap_stale_slots()
+            reap_stale_slots(self.layout)
         self._pool: queue.Queue[_Slot] = queue.Queue()
         count = slots or 2 * (os.cpu_count() or 1)  # more slots than cores: a slot spends part of a run waiting
         uids = claim_uids(uid_base, count) if self.privileged else [None] * count
@@ -128,7 +132,7 @@ class BwrapBackend:
                 job_files.clear()
                 return slot.run_step(step, files, job.limits)
 
-            return run_steps_until_failure(job.steps, run_one)
+            return run_steps_until_failure(job, run_one)
         finally:
             slot.finish()
             self._pool.put(slot)
@@ -166,9 +170,11 @@ class BwrapBackend:
             argv += ["--setenv", key, value]
         return [*argv, "--", *step.argv]
 
-    def _self_test(self) -> None:
-        from sandbox.base import Job, Step  # noqa: PLC0415
+    @property
+    def use_cgroups(self) -> bool:
+        return self.layout is not None
 
+    def _self_test(self) -> None:
         probe = Job(steps=(Step(argv=("/bin/sh", "-c", "echo ok"), name="probe"),), limits=Limits(timeout_s=30))
         result = self.execute(probe)[0]
         if result.exit_code != 0 or result.stdout.strip() != b"ok":
@@ -199,13 +205,10 @@ def claim_uids(uid_base: int, count: int) -> list[int]:
 _UID_LOCKS: list[int] = []
 
 
-def reap_stale_slots() -> None:
+def reap_stale_slots(layout: Layout | None) -> None:
     """Remove work dirs and cgroups left by grader processes that died without `close()`."""
-    for path in [
-        *BASE_DIR.glob("*-slot*"),
-        *CGROUP_ROOT.glob("*/codealign-bwrap/*-slot*"),
-        *CGROUP_ROOT.glob("codealign-bwrap/*-slot*"),
-    ]:
+    parents = [] if layout is None else [layout.parent] if layout.parent else list(layout.v1_parents.values())
+    for path in [*BASE_DIR.glob("*-slot*"), *(p for parent in parents for p in parent.glob("*-slot*"))]:
         pid = int(path.name.split("-", 1)[0]) if path.name.split("-", 1)[0].isdigit() else None
         if pid is None or _alive(pid):
             continue
@@ -233,11 +236,11 @@ class _Slot:
         name = f"{os.getpid()}-{id(backend):x}-slot{index}"  # unique per backend instance, pid first (stale reaping)
         self.workdir = SlotDir(name, owner_uid=uid, mount_tmpfs=backend.privileged)
         self.cgroup = None
-        if backend.use_cgroups:
+        if backend.layout is not None:
             try:
-                self.cgroup = SlotCgroup(name, cpu_quota=backend.cpu_quota)
-            except OSError as exc:  # e.g. cgroup v2 inside a container whose root group holds processes (EBUSY)
-                backend.use_cgroups = False
+                self.cgroup = SlotCgroup(name, backend.layout)
+            except OSError as exc:
+                backend.layout = None
                 logger.warning("no per-slot cgroup (%s): memory and pids bounded by rlimits only", exc)
         self.leftovers = 0  # processes found alive after a step (should stay 0: the pid namespace kills them)
         procs_files = self.cgroup.procs_files if self.cgroup else []
@@ -249,30 +252,43 @@ class _Slot:
         if self.cgroup:
             self.cgroup.set_limits(limits.memory_mb + SPAWNER_MEMORY_MB, limits.pids + SPAWNER_PIDS, limits.cpus)
 
-    def rlimits(self, limits: Limits, timeout_s: float) -> list[tuple[str, int]]:
-        """Per-process limits of the run (set by the spawner's child before it execs bwrap)."""
+    def rlimits(self, limits: Limits, cpu_limit_s: float) -> list[tuple[str, int]]:
+        """Per-process limits of the run (set by the spawner's child before it execs bwrap). RLIMIT_CPU bounds each
+        process by the step's CPU limit also where the cgroup cannot count CPU for the whole run."""
         found = [
             ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 1024), ("RLIMIT_FSIZE", limits.workdir_mb << 20),
-            ("RLIMIT_CPU", math.ceil(timeout_s * limits.cpus) + 1),  # CPU budget per process: `cpus` cores, whole run
+            ("RLIMIT_CPU", math.ceil(cpu_limit_s) + 1),
         ]  # fmt: skip
         if self.uid is not None:  # counts the slot uid's tasks, bwrap's own included; the grader's uid has others
             found.append(("RLIMIT_NPROC", limits.pids + 8))
         return found
+
+    def meter(self, cpu_limit_s: float) -> Meter | None:
+        """CPU time of the step's processes from the slot cgroup (the spawner's share is a few ms per run)."""
+        if self.cgroup is None or not self.backend.layout.cpu_accounting:
+            return None
+        cgroup, start = self.cgroup, self.cgroup.cpu_usage_s()
+        return Meter(
+            cpu_s=lambda: cgroup.cpu_usage_s() - start,
+            runnable_s=lambda: schedstat_runnable_s(cgroup.threads(keep=self.spawner.pid)),
+            cpu_limit_s=cpu_limit_s,
+        )
 
     def run_step(self, step: Step, files: Sequence, limits: Limits) -> StepResult:
         self.workdir.hide(step.hidden)
         self.workdir.place(files)
         oom_before = self.cgroup.oom_kills() if self.cgroup else 0
         status = _StatusPipe()
-        timeout_s = step.timeout_s or limits.timeout_s
+        timeout_s, cpu_limit_s = step.wall_timeout_s(limits), step.cpu_limit_s(limits)
         try:
+            meter = self.meter(cpu_limit_s)
             start = time.monotonic()
             proc = self.spawner.spawn(
-                self.backend.bwrap_argv(self, step), self.rlimits(limits, timeout_s), self.uid, status.write_fd
+                self.backend.bwrap_argv(self, step), self.rlimits(limits, cpu_limit_s), self.uid, status.write_fd
             )
             raw = supervise(
                 proc, start, stdin=step.stdin, timeout_s=timeout_s, output_bytes=limits.output_bytes,
-                stop=status.kill_namespace,
+                stop=status.kill_namespace, meter=meter,
             )  # fmt: skip
             started = status.finish()
         except SandboxError:
@@ -285,11 +301,15 @@ class _Slot:
         if not started and not raw.timed_out:
             detail = raw.stderr.decode(errors="replace")[-500:]
             raise SandboxError(f"bwrap failed to start the sandbox (exit {raw.exit_code}): {detail}")
-        cpu_limited = raw.exit_code == 128 + signal.SIGXCPU  # RLIMIT_CPU: the CPU budget is a time limit too
+        if step.seal and raw.exit_code == 0:
+            self.workdir.seal(step.seal)
+        cpu_limited = raw.cpu_limited or raw.exit_code == 128 + signal.SIGXCPU  # RLIMIT_CPU of one process
+        killed = (oom and raw.exit_code in (None, 137)) or cpu_limited
         return StepResult(
-            name=step.name, exit_code=None if (oom and raw.exit_code in (None, 137)) or cpu_limited else raw.exit_code,
-            stdout=raw.stdout, stderr=raw.stderr, duration_s=raw.duration_s, timed_out=raw.timed_out or cpu_limited,
-            oom_killed=oom, output_truncated=raw.output_truncated,
+            name=step.name, exit_code=None if killed else raw.exit_code, stdout=raw.stdout, stderr=raw.stderr,
+            duration_s=raw.duration_s, timed_out=raw.timed_out and not cpu_limited, oom_killed=oom,
+            output_truncated=raw.output_truncated, cpu_time_s=raw.cpu_time_s, cpu_limited=cpu_limited,
+            starved=raw.starved,
         )  # fmt: skip
 
     def _check_empty(self) -> None:

@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from sandbox.base import File, Job, Limits, SandboxError, Step, StepResult
+from sandbox.base import File, Job, Limits, SandboxError, StepResult
 from sandbox.docker.channel import Channel
 
 log = logging.getLogger(__name__)
@@ -79,18 +79,19 @@ def job_payload(job: Job) -> dict:
                 "argv": list(step.argv),
                 "stdin": base64.b64encode(step.stdin).decode(),
                 "files": [_file_payload(f) for f in step.files],
-                "hidden": list(getattr(step, "hidden", ())),
-                "timeout_s": step.timeout_s,
+                "hidden": list(step.hidden),
+                "seal": list(step.seal),
+                "timeout_s": step.wall_timeout_s(job.limits),
+                "cpu_time_s": step.cpu_limit_s(job.limits),
                 "stop_on_failure": step.stop_on_failure,
                 "env": [list(kv) for kv in step.env],
             }
         )
     files = [_file_payload(f) for f in job.files]
-    return {"op": "job", "steps": steps, "files": files, "limits": asdict(job.limits), "env": BASE_ENV}
-
-
-def _step_timeout_s(step: Step, limits: Limits) -> float:
-    return step.timeout_s or limits.timeout_s
+    payload = {"op": "job", "steps": steps, "files": files, "limits": asdict(job.limits), "env": BASE_ENV}
+    if job.stop_after is not None:
+        payload["stream"] = True  # the supervisor asks after each step whether to go on
+    return payload
 
 
 def _step_result(raw: dict) -> StepResult:
@@ -104,6 +105,9 @@ def _step_result(raw: dict) -> StepResult:
         oom_killed=bool(raw.get("oom_killed", False)),
         output_truncated=bool(raw.get("output_truncated", False)),
         skipped=bool(raw.get("skipped", False)),
+        cpu_time_s=None if raw.get("cpu_time_s") is None else float(raw["cpu_time_s"]),
+        cpu_limited=bool(raw.get("cpu_limited", False)),
+        starved=None if raw.get("starved") is None else bool(raw["starved"]),
     )
 
 
@@ -114,8 +118,9 @@ def needs_recycle(reply: dict, results: list[StepResult]) -> str:
     if reply.get("leftovers"):
         return f"{reply['leftovers']} process(es) outlived their step"
     for r in results:
-        if r.timed_out or r.oom_killed or r.output_truncated:
-            return f"step {r.name!r}: timed_out={r.timed_out} oom_killed={r.oom_killed} flood={r.output_truncated}"
+        if r.timed_out or r.cpu_limited or r.oom_killed or r.output_truncated:
+            return (f"step {r.name!r}: timed_out={r.timed_out} cpu_limited={r.cpu_limited} oom_killed={r.oom_killed} "
+                    f"flood={r.output_truncated}")  # fmt: skip
     return ""
 
 
@@ -173,9 +178,15 @@ class Sandbox:
 
     def run(self, job: Job) -> tuple[list[StepResult], str]:
         """Run one job; returns the step results and why this container must be recycled ('' if reusable)."""
-        budget_s = sum(_step_timeout_s(s, job.limits) for s in job.steps) + PROTOCOL_SLACK_S * (1 + len(job.steps))
+        budget_s = sum(s.wall_timeout_s(job.limits) for s in job.steps) + PROTOCOL_SLACK_S * (1 + len(job.steps))
         self.channel.send(job_payload(job))
         reply = self.channel.recv(timeout_s=budget_s)
+        index = 0
+        while "step" in reply:  # streamed (Job.stop_after): the decision to go on is made here
+            stop = job.stop_after(index, _step_result(reply["step"]))
+            self.channel.send({"op": "stop" if stop else "next"})
+            index += 1
+            reply = self.channel.recv(timeout_s=budget_s)
         self.jobs_run += 1
         if not reply.get("ok"):
             raise SandboxError(f"sandbox supervisor failed: {reply.get('error')}")
