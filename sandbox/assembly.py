@@ -145,32 +145,38 @@ def go_test_functions(tests: str) -> list[str]:
 
 
 def go_harness(nonce: str, test_functions: list[str], all_tests: bool) -> str:
-    """`main` of the Go test program: the renamed test `main`, or the `testing` functions through
-    `testing.RunTests` (fail-fast unless all tests are wanted); then the evidence with the counts."""
+    """`main` of the Go test program: the renamed test `main`, or the `testing` functions run by `testing.Main`
+    (fail-fast unless all tests are wanted). Each test is wrapped to count it; a failed one writes a "fail"
+    evidence line at once, and a last test (after all the others ran) writes the final one."""
     secret = Secret.of(nonce)
     a, b = f"codealignA{secret.tag}", f"codealignB{secret.tag}"
-    if test_functions:
-        failfast = "" if all_tests else ', "-test.failfast"'
-        entries = "\n".join(f'\t\t{{Name: "{name}", F: {name}}},' for name in test_functions)
-        run = (
-            f"\ttests := []testing.InternalTest{{\n{entries}\n\t}}\n\tpassed := 0\n"
-            "\tfor i := range tests {\n\t\tf := tests[i].F\n"
-            "\t\ttests[i].F = func(t *testing.T) { f(t); if !t.Failed() { passed++ } }\n\t}\n"
-            f"\ttesting.Init()\n\tos.Args = []string{{os.Args[0]{failfast}}}\n"
-            "\tflag.Parse()\n\tok := testing.RunTests(func(pat, str string) (bool, error) { return true, nil }, tests)\n"
-            f'\tverdict := "fail"\n\tif ok {{\n\t\tverdict = "pass"\n\t}}\n'
-            f'\tdetail := fmt.Sprintf(`{{"detail": "", "passed": %d, "total": {len(test_functions)}}}`, passed)\n'
-        )
-        imports = '\t"flag"\n\t"fmt"\n\t"os"\n\t"testing"\n'
-    else:
-        run = '\tcodealignTestsMain()\n\tverdict, detail := "pass", `""`\n'
-        imports = '\t"fmt"\n\t"os"\n'
-    return (
-        f"package main\n\nimport (\n{imports})\n\n"
+    emit = f"codealignEmit{secret.tag}"
+    decls = (
         f"var {a} = [...]byte{{{secret.literal(secret.first)}}}\nvar {b} = [...]byte{{{secret.literal(secret.second)}}}\n\n"
-        f"func main() {{\n{run}\tnonce := make([]byte, len({a}))\n\tfor i := range {a} {{\n\t\tnonce[i] = {a}[i] ^ {b}[i]\n\t}}\n"
-        '\tfmt.Fprintf(os.Stdout, "\\nCODEALIGN %s %s %s\\n", nonce, verdict, detail)\n}\n'
+        f"func {emit}(verdict, detail string) {{\n\tnonce := make([]byte, len({a}))\n"
+        f"\tfor i := range {a} {{\n\t\tnonce[i] = {a}[i] ^ {b}[i]\n\t}}\n"
+        '\tfmt.Fprintf(os.Stdout, "\\nCODEALIGN %s %s %s\\n", nonce, verdict, detail)\n}\n\n'
     )
+    if not test_functions:
+        body = f'\tcodealignTestsMain()\n\t{emit}("pass", `""`)\n'
+        return f'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\n{decls}func main() {{\n{body}}}\n'
+    total = len(test_functions)
+    counts = f'fmt.Sprintf(`{{"detail": "", "passed": %d, "total": {total}}}`, passed)'
+    entries = "\n".join(f'\t\t{{Name: "{name}", F: {name}}},' for name in test_functions)
+    failfast = "" if all_tests else ', "-test.failfast"'
+    body = (
+        f"\tpassed, failed := 0, false\n\tvar tests []testing.InternalTest\n"
+        f"\tfor _, test := range []testing.InternalTest{{\n{entries}\n\t}} {{\n\t\tf := test.F\n"
+        "\t\ttests = append(tests, testing.InternalTest{Name: test.Name, F: func(t *testing.T) {\n"
+        f'\t\t\tdefer func() {{\n\t\t\t\tif t.Failed() {{\n\t\t\t\t\tfailed = true\n\t\t\t\t\t{emit}("fail", {counts})\n'
+        "\t\t\t\t} else {\n\t\t\t\t\tpassed++\n\t\t\t\t}\n\t\t\t}()\n\t\t\tf(t)\n\t\t}})\n\t}\n"
+        '\ttests = append(tests, testing.InternalTest{Name: "TestCodealignEvidence", F: func(t *testing.T) {\n'
+        f'\t\tverdict := "pass"\n\t\tif failed {{\n\t\t\tverdict = "fail"\n\t\t}}\n\t\t{emit}(verdict, {counts})\n\t}}}})\n'
+        f"\tos.Args = []string{{os.Args[0]{failfast}}}\n"
+        "\ttesting.Main(func(pat, str string) (bool, error) { return true, nil }, tests, nil, nil)\n"
+    )
+    imports = '\t"fmt"\n\t"os"\n\t"testing"\n'
+    return f"package main\n\nimport (\n{imports})\n\n{decls}func main() {{\n{body}}}\n"
 
 
 # ---------------------------------------------------------------- Rust

@@ -13,7 +13,9 @@ the tests and only afterwards prints the evidence line with the per-run nonce. W
   keeps the nonce in its own module scope, out of their reach) -- afterwards stdin is at its end.
 
 The JavaScript harness also fixes, before the solution runs, what tests rely on: `console.assert` throws (Node's
-only logs, which HumanEval-X's tests rely on) and the `assert` module cannot be patched. Python tests run in a
+only logs, which HumanEval-X's tests rely on); the `assert` module, JSON, Math, Reflect and the static methods of
+Object, Array, String and Number are frozen, and those globals cannot be rebound (prototypes stay open: solutions
+do extend them). Python tests run in a
 separate process (sandbox/guest/py_harness.py); `stdio` outputs are compared outside the sandbox.
 """
 
@@ -135,7 +137,13 @@ Object.defineProperty(console, "assert", {
   writable: false,
   configurable: false,
 });
-for (const target of [assertModule, assertModule.strict]) Object.freeze(target);
+// What tests compare with cannot be patched by the solution (an always-equal JSON.stringify would pass anything).
+for (const target of [assertModule, assertModule.strict, JSON, Math, Reflect, Object, Array, String, Number]) {
+  Object.freeze(target);
+}
+for (const name of ["JSON", "Math", "Reflect", "Object", "Array", "String", "Number", "Boolean", "Map", "Set"]) {
+  Object.defineProperty(globalThis, name, { writable: false, configurable: false });
+}
 globalThis.require = require;
 globalThis.module = { exports: {} };
 const run = (name) => vm.runInThisContext(fs.readFileSync(name, "utf8"), { filename: name });

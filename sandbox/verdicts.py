@@ -105,7 +105,7 @@ def judge_tests_step(result: StepResult, prepared: PreparedJob) -> ExecResult:
         if verdict == "died":
             detail = "the solution exited or was killed before the tests finished" + (f" ({detail})" if detail else "")
         if status is Status.FAILED and not detail:
-            detail = _assertion_line(result) or "a test failed"
+            detail = _assertion_line(result) or _test_failure_line(result) or "a test failed"
         return ExecResult(status, detail=detail[:DETAIL_CHARS], tests_passed=passed, tests_total=total)
     if result.exit_code == 0:
         return ExecResult(Status.FAILED, detail="exited before the tests finished (no evidence from the harness)")
@@ -120,6 +120,15 @@ def _assertion_line(result: StepResult) -> str | None:
     lines = [line.strip() for line in result.stderr.decode("utf-8", errors="replace").splitlines()]
     marked = [line for line in lines if any(m in line for m in ASSERTION_MARKERS) and not line.startswith("at ")]
     return marked[-1] if marked else None
+
+
+def _test_failure_line(result: StepResult) -> str | None:
+    """Go's `--- FAIL: TestX` and the message line before it (the testing package reports on stdout)."""
+    lines = [line.strip() for line in result.stdout.decode("utf-8", errors="replace").splitlines()]
+    for i, line in enumerate(lines):
+        if line.startswith("--- FAIL"):
+            return " ".join(lines[i : i + 2])[:300]
+    return None
 
 
 def case_failure(result: StepResult, expected: str, index: int, tests: TestSpec) -> ExecResult | None:

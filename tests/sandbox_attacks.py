@@ -10,6 +10,7 @@ that the sandbox held; forging attacks pair a wrong function with a trick that w
 from __future__ import annotations
 
 from tests.sandbox_cases import HOST_CANARIES, LOOPBACK_PORT, SECRET_ENV, Attack
+from tests.sandbox_forgery import forgery_attacks
 
 ADD_TESTS = {
     "kind": "assert",
@@ -290,3 +291,5 @@ ATTACKS: list[Attack] = [
     other("cpp_compile_error", "cpp", "int gcd(int a, int b) { return a +; }\n", GCD_TESTS, ("compile_error",), "compiler errors are compile errors"),
     other("java_compile_error", "java", "class Solution { long fib(int n) { return n } }\n", {"kind": "assert", "code": "public class Main { public static void main(String[] a) { new Solution().fib(1); } }"}, ("compile_error",), "javac errors are compile errors"),
 ]  # fmt: skip
+
+ATTACKS += forgery_attacks(py, other, ADD_TESTS, GCD_TESTS)

@@ -93,19 +93,26 @@ class BwrapBackend:
     name = "bwrap"
 
     def __init__(
-        self, rootfs: str | None = None, slots: int | None = None, uid_base: int = 61000, cpu_quota: bool = False
+        self,
+        rootfs: str | None = None,
+        slots: int | None = None,
+        uid_base: int = 61000,
+        cpu_quota: bool = False,
+        cgroup_layout: Layout | None = None,
     ):
+        """`cgroup_layout`: where slot cgroups go (default: `discover_layout`, see sandbox/bwrap/cgroups.py)."""
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
             raise SandboxError("bubblewrap is not installed: `apt-get install -y bubblewrap`")
         self.rootfs = resolve_rootfs(rootfs)
         self.privileged = os.geteuid() == 0
         self.cpu_quota = cpu_quota
-        self.layout: Layout | None = None
-        try:
-            self.layout = discover_layout(cpu_quota)
-        except OSError as exc:
-            logger.warning("bwrap backend without cgroups (%s): memory and pids bounded by rlimits only", exc)
+        self.layout: Layout | None = cgroup_layout
+        if self.layout is None:
+            try:
+                self.layout = discover_layout(cpu_quota)
+            except OSError as exc:
+                logger.warning("bwrap backend without cgroups (%s): memory and pids bounded by rlimits only", exc)
         if not self.privileged:
             logger.warning("bwrap backend without root: no private uid, disk bounded by RLIMIT_FSIZE only")
         if self.privileged:

@@ -493,9 +493,17 @@ def run_job(job, stdin=None, stdout=None):
                 for rel_path in step["seal"]:
                     seal_file(rel_path)
             except OSError as exc:
-                result["exit_code"], result["stderr"] = 1, base64.b64encode(f"sandbox: seal failed: {exc}".encode()).decode()
+                result["exit_code"], result["stderr"] = (
+                    1,
+                    base64.b64encode(f"sandbox: seal failed: {exc}".encode()).decode(),
+                )
         results.append(result)
-        failed = result.get("timed_out") or result.get("cpu_limited") or result.get("oom_killed") or result.get("exit_code") != 0
+        failed = (
+            result.get("timed_out")
+            or result.get("cpu_limited")
+            or result.get("oom_killed")
+            or result.get("exit_code") != 0
+        )
         stopped = bool(step.get("stop_on_failure", True) and failed)
         if job.get("stream") and not stopped:
             write_frame(stdout, {"ok": True, "step": result})
