@@ -36,4 +36,4 @@ bench-sandbox:
 	$(PY) -m bench.bench_sandbox
 
 bench-fidelity:
-	$(PY) -m bench.fidelity --backends bwrap docker --repeats 3
+	$(PY) -m bench.fidelity --backends bwrap docker --repeats 3 --hog

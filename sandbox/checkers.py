@@ -5,10 +5,11 @@ the sandbox). Chosen per task with `tests.checker` (see sandbox/tasks.py).
   judge forgives; also what this project did before checkers could be chosen).
 * ``tokens``: the whitespace-separated tokens are equal as strings; line breaks and runs of blanks do not matter
   (Codeforces' default `wcmp` checker, CodeContests' token comparison).
-* ``float`` (the default): tokens; where both tokens are numbers, |got - expected| <= max(abs_tol, rel_tol *
-  |expected|) (testlib's `rcmp6`-style rule, 1e-6 by default), except that two integer literals must be equal as
-  integers (a tolerance on integers accepts wrong answers: 1000000008 for 1000000007 is within 1e-6 relative).
-  Other tokens are compared as strings.
+* ``float`` (the default): tokens; where the expected token is a real literal (a point or an exponent) and the
+  output's a number, |got - expected| <= max(abs_tol, rel_tol * |expected|) (testlib's `rcmp6`-style rule, 1e-6 by
+  default); where the expected token is an integer literal, the output's must be numerically equal to it exactly
+  ("5.0" is 5; a tolerance on integers would accept wrong answers: 1000000008 or 2000000007.5 for an answer near
+  2e9 are within 1e-6 relative). Other tokens are compared as strings.
 
 Why ``float`` by default: rows of APPS/TACO, CodeContests and LiveCodeBench often carry no checker at all. APPS'
 and TACO's graders accept real-valued answers within `np.allclose` (rtol 1e-5), LiveCodeBench's accepts numerically
@@ -20,6 +21,7 @@ keeps out APPS' false positives on large integers, and wrong strings fail as wit
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Literal
 
 Checker = Literal["exact", "tokens", "float"]
@@ -54,8 +56,8 @@ def compare_exact(got: str, expected: str) -> str | None:
 def _numbers_match(g: str, w: str, abs_tol: float, rel_tol: float) -> bool:
     if not (_NUMBER.fullmatch(g) and _NUMBER.fullmatch(w)):
         return False
-    if _INTEGER.fullmatch(g) and _INTEGER.fullmatch(w):
-        return int(g) == int(w)
+    if _INTEGER.fullmatch(w):
+        return Decimal(g) == int(w)  # exact, also for integers beyond a float's 53 bits
     got_value, want_value = float(g), float(w)
     return abs(got_value - want_value) <= max(abs_tol, rel_tol * abs(want_value))
 

@@ -15,6 +15,7 @@ import os
 
 import pytest
 
+from bench.fidelity_corpus import corpus_rows
 from sandbox.api import get_backend, run, run_many
 from sandbox.base import Limits
 from tests.integration.sandbox_helpers import (
@@ -98,6 +99,14 @@ def test_harness_fidelity(backend, row):
     """Correct programs written the way benchmark tests are pass through the harness unchanged."""
     result = run(row, backend)
     assert result.passed, (result.status, result.detail)
+
+
+@pytest.mark.parametrize("pattern,row,must_pass", corpus_rows(), ids=lambda v: v["id"] if isinstance(v, dict) else "")
+def test_fidelity_corpus(backend, pattern, row, must_pass):
+    """bench/fidelity_corpus.py: every language and test style, correct programs pass and wrong ones fail."""
+    result = run(row, backend)
+    assert result.passed is must_pass, (pattern, result.status, result.detail)
+    assert result.judged
 
 
 @pytest.mark.slow

@@ -24,7 +24,10 @@ CASES = [
     ("float", "1000000008", "1000000007", False),  # two integers: exact (APPS' allclose would accept this)
     ("float", "123456789012345678901234567891", "123456789012345678901234567890", False),  # big ints exactly
     ("float", "1000000.5", "1000000.0", True),  # relative 5e-7 <= 1e-6
-    ("float", "1e-7", "0", True),  # absolute 1e-7 <= 1e-6
+    ("float", "1e-7", "0.0", True),  # absolute 1e-7 <= 1e-6
+    ("float", "1e-7", "0", False),  # an integer answer must be exact
+    ("float", "2000000007.5", "2000000007", False),  # ... even within the relative tolerance
+    ("float", "7.000", "7", True),  # numerically equal
     ("float", "1.5e3", "1500.0000001", True),  # scientific notation
     ("float", "YES 0.5000001", "YES 0.5", True),  # strings and numbers mixed
     ("float", "NO 0.5", "YES 0.5", False),
@@ -44,6 +47,7 @@ def test_tolerances_are_the_tasks():
     assert compare("0.51", "0.5", "float", abs_tol=0.05, rel_tol=0) is None
     assert compare("0.51", "0.5", "float", abs_tol=1e-6, rel_tol=1e-6) is not None
     assert compare("105", "100.0", "float", abs_tol=0, rel_tol=0.1) is None  # 5% relative
+    assert compare("105", "100", "float", abs_tol=0, rel_tol=0.1) is not None  # integer answers stay exact
 
 
 def test_reason_names_the_first_difference():
