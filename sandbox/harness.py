@@ -34,8 +34,13 @@ PY_HARNESS_SOURCES = [(name, (GUEST_DIR / f"{name}.py").read_bytes()) for name i
 # Compiling ~1,500 lines of harness costs more than the rest of a short test run, and a main script is never cached
 # as .pyc: ship them precompiled (marshal, with the interpreter's magic number) plus the sources as a fallback for a
 # sandbox Python of another version. The loader below is all that gets compiled per run.
+# optimize=2 drops the harness's docstrings: a smaller blob to unmarshal in every run (the tests' own asserts are
+# compiled in the sandbox without it).
 PY_HARNESS_CODE = importlib.util.MAGIC_NUMBER + marshal.dumps(
-    [(name, compile(source, f"{name}.py", "exec", dont_inherit=True)) for name, source in PY_HARNESS_SOURCES]
+    [
+        (name, compile(source, f"{name}.py", "exec", dont_inherit=True, optimize=2))
+        for name, source in PY_HARNESS_SOURCES
+    ]
 )
 PY_HARNESS_LOADER = b"""import marshal, sys  # run with the work dir as cwd (both backends do)
 magic = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER

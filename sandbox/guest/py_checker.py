@@ -44,7 +44,7 @@ class Remote:
         self.namespace, self.watched = None, set()  # where refreshed globals of the solution land
 
     # ------------------------------------------------------------ one round trip
-    def request(self, op, args=NO_ARGS, raw=False, **fields):
+    def request(self, op, args=NO_ARGS, raw=False, reply_out=None, **fields):
         if self.on_first is not None:
             hook, self.on_first = self.on_first, None
             hook()
@@ -57,6 +57,8 @@ class Remote:
         try:
             py_wire.send(self.req_fd, {"op": op, **fields})
             reply = self.wait_reply()
+            if reply_out is not None:
+                reply_out.update(reply)
             if raw:
                 value, error = reply.get("ok"), self.raised(reply)
             else:
@@ -169,12 +171,15 @@ class Remote:
         py_wire.send(self.req_fd, reply)
 
     # ------------------------------------------------------------ the solution module
-    def load(self, prelude="", mirror=()):
-        described = self.request("load", raw=True, prelude=prelude, mirror=list(mirror))
-        if type(described) is not dict:
+    def load(self, prelude="", mirror=(), fetch=()):
+        """Run the solution; its globals' kinds, and the current values of those in `fetch` that exist."""
+        reply = {}
+        values = self.request("load", prelude=prelude, mirror=list(mirror), fetch=list(fetch), reply_out=reply)
+        described = reply.get("described")
+        if type(described) is not dict or (values is not None and type(values) is not dict):
             raise SolutionDied("malformed reply to load from the solution process")
         self.loaded = True
-        return described
+        return described, values or {}
 
     def fetch(self, names):
         """Current values of solution globals (data, or references); data ones are then watched for changes."""
@@ -384,7 +389,7 @@ class SolutionModule(type(sys)):
         if name.startswith("__") and name != "__all__":
             raise AttributeError(name)
         if self._described is None:
-            self._described = self._remote.load()
+            self._described = self._remote.load()[0]
         if name == "__all__":  # star imports never bring in redefined builtins
             return [n for n in self._described if not n.startswith("_") and not hasattr(builtins, n)]
         if name not in self._described:

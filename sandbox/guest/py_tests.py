@@ -76,27 +76,20 @@ class Analysis:
         check = [s for s in body if isinstance(s, _ast.FunctionDef) and s.name == "check"]
         self.check = check[-1] if check else None
         self.calls_check = any(_is_call_of(s, "check") for s in body)
-        self.referenced, self.attribute_bases, candidates = set(), set(), set()
+        self.referenced, self.attribute_bases, candidates, builtin_uses = set(), set(), set(), []
         for node in walk(self.tree):
             if isinstance(node, _ast.Name):
                 self.referenced.add(node.id)
+                if hasattr(builtins, node.id):
+                    builtin_uses.append(node)
             elif isinstance(node, _ast.Attribute) and isinstance(node.value, _ast.Name):
                 self.attribute_bases.add(node.value.id)
             elif isinstance(node, _ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], _ast.Eq):
                 for side in (node.left, node.comparators[0]):
                     if isinstance(side, _ast.Call) and isinstance(side.func, _ast.Name):
                         candidates.add(id(side.func))
-        self.shadowable = self._shadowable(candidates, entry_point)
+        self.shadowable = _shadowable(builtin_uses, candidates, entry_point)
         self.items = []  # (line) per item, in order
-
-    def _shadowable(self, candidates, entry_point):
-        import _ast
-
-        uses = {}
-        for node in walk(self.tree):
-            if isinstance(node, _ast.Name) and hasattr(builtins, node.id):
-                uses.setdefault(node.id, []).append(id(node) in candidates)
-        return {name for name, positions in uses.items() if all(positions)} | ({entry_point} if entry_point else set())
 
     @property
     def mirror(self):
@@ -132,6 +125,14 @@ class Analysis:
             self.items.append(stmt.lineno)
             out.append(_wrapped(stmt, index))
         return out
+
+
+def _shadowable(builtin_uses, candidates, entry_point):
+    """Builtin names the solution may redefine for the tests: those the tests use only as `NAME(...) == expected`."""
+    uses = {}
+    for node in builtin_uses:
+        uses.setdefault(node.id, []).append(id(node) in candidates)
+    return {name for name, positions in uses.items() if all(positions)} | ({entry_point} if entry_point else set())
 
 
 def _bound_names(stmt):
@@ -216,9 +217,12 @@ class Tally:
 
 # ---------------------------------------------------------------- the namespace
 def build_namespace(remote, analysis, entry_point):
-    described = remote.load(prelude=analysis.prelude(), mirror=analysis.mirror)
     ns = {"__name__": "__main__", "__builtins__": builtins}
     remote.namespace = ns
+    # Fetched with the load (one round trip): the names the tests read; modules among them are dropped below.
+    candidates = sorted({*analysis.referenced, *([entry_point] if entry_point else [])})
+    fetch = [n for n in candidates if _wanted(n, analysis, entry_point) and n not in sys.stdlib_module_names]
+    described, values = remote.load(prelude=analysis.prelude(), mirror=analysis.mirror, fetch=fetch)
     sys.modules["solution"] = py_checker.SolutionModule(remote, described)
     wanted = [n for n in described if _wanted(n, analysis, entry_point)]
     modules = {n for n in wanted if _as_module(n, described[n], analysis)}
@@ -227,7 +231,8 @@ def build_namespace(remote, analysis, entry_point):
             ns[name] = _module(name, described[name])
         except ImportError:
             continue
-    values = remote.fetch([n for n in wanted if n not in modules])
+    late = [n for n in wanted if n not in modules and n not in values]  # stdlib names the solution rebinds
+    values = {**{n: v for n, v in values.items() if n not in modules}, **remote.fetch(late)}
     ns.update(values)
     remote.watched = {n for n in values if described[n][:1] == ["data"]}
     return ns
