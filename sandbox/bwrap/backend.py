@@ -18,21 +18,29 @@ What it isolates:
   host's `/home`, `/root`, `/etc` or `/run` is visible.
 * **Environment**: bwrap runs with an empty environment and `--clearenv`, so neither the program nor the
   sandbox's PID 1 (`/proc/1/environ`) sees the grader's variables.
-* **Resources**: per-slot cgroup (v1 or v2), joined once by the spawner, so every run is inside from its first
-  instruction: memory = memory+swap limit and pids limit (each plus the spawner's own small share); rlimits for
-  file size, core dumps, open files, processes of the slot's uid, and CPU time (`timeout x cpus` seconds per
-  process), set in the spawner's child before it execs bwrap; programs have oom_score_adj 1000, so the OOM killer
-  takes them before the spawner. A hard CPU *rate* limit (cgroup quota of `cpus` cores) is opt-in,
-  `cpu_quota=True`: see sandbox/bwrap/cgroups.py for why. Wall-clock timeout: bwrap reports the pid namespace's init;
-  it is SIGKILLed, the kernel kills every process of the namespace (daemons, `setsid` escapes, SIGTERM-ignoring
-  loops), then bwrap is killed too. The spawner answers only once it has reaped bwrap *and* the namespace's init
-  (it is a child subreaper), so the namespace is gone when the step ends; the cgroup is checked empty (but for the
-  spawner) after every step.
+* **Resources**: per-slot cgroup (v1, or v2: root, a delegated subtree or `$CODEALIGN_CGROUP`; see
+  sandbox/bwrap/cgroups.py for what could and could not be tested of v2), joined once by the spawner, so every run
+  is inside from its first instruction: memory = memory+swap limit and pids limit (each plus the spawner's own small
+  share); rlimits for file size, core dumps, open files, processes of the slot's uid, and CPU time per process, set
+  in the spawner's child before it execs bwrap; programs have oom_score_adj 1000, so the OOM killer takes them
+  before the spawner. **Time**: the judged limit is CPU time of all the run's processes together (`cpu_time_s`), read
+  from the slot cgroup's counter every 50 ms (cpu.stat under v2, cpuacct under v1 where it is a hierarchy of its
+  own; elsewhere RLIMIT_CPU per process is the bound); the wall clock is only a backstop (`Limits.wall_timeout_s`),
+  and when it ends a run, the run's threads' schedstat (time on a CPU plus time waiting for one) says whether it was
+  starved by a busy machine (not judged) or idle (its timeout). A hard CPU *rate* limit (cgroup quota of `cpus`
+  cores) is opt-in, `cpu_quota=True`. At a limit the pid namespace's init is SIGKILLed, the kernel kills every
+  process of the namespace (daemons, `setsid` escapes, SIGTERM-ignoring loops), then bwrap is killed too. The
+  spawner answers only once it has reaped bwrap *and* the namespace's init (it is a child subreaper), so the
+  namespace is gone when the step ends; the cgroup is checked empty (but for the spawner) after every step.
+* **Sealed files**: `Step.seal` paths (a compiled test program holding the harness's nonce) are replaced after the
+  step by root-owned copies of mode 0111: the program runs, but cannot read itself.
 
 What it does not isolate: the host kernel is shared (a kernel exploit escapes, as with Docker); timing and cache
-side channels; without `cpu_quota=True` a multi-threaded program may keep every core busy until its wall-clock
-limit (each process has a CPU-time budget, the run is not rate-limited). Without root (no cgroup, no tmpfs mount)
-disk is bounded only by RLIMIT_FSIZE, processes only by RLIMIT_NPROC and memory not at all: a warning is logged.
+side channels; without `cpu_quota=True` a multi-threaded program may keep every core busy until its CPU-time limit
+is used up (the run is not rate-limited). Without root: no private uid, no tmpfs mount (disk bounded only by
+RLIMIT_FSIZE), no sealing; cgroups only with a delegated v2 subtree, else processes are bounded only by RLIMIT_NPROC,
+memory not at all and the backstop cannot tell starved from idle (it then counts as not judged): a warning is
+logged.
 
 Cost (CPU per run, measured on 2 cores with the benchmark's Python assert programs): about 7 ms over a plain
 subprocess -- fork of the spawner ~1.5 ms, bwrap's namespaces and mounts ~4.5 ms, grader side ~1 ms -- against

@@ -8,9 +8,11 @@ namespace with a small `/dev/shm`, all capabilities dropped but SETUID/SETGID/KI
 The engine is found through `DOCKER_HOST` (`docker.from_env()`), so remote engines work unchanged: the only channel is the attached stdin/stdout stream, no bind mount, no host socket.
 
 Inside each container a trusted supervisor (`sandbox/guest/docker_supervisor.py`) is PID 1. It runs every step in its
-own session with a wall-clock deadline, kills every other process after each step (`kill(-1, SIGKILL)` from PID 1
+own session with a CPU-time limit (the container cgroup's CPU counter less its own, read every 50 ms; RLIMIT_CPU per
+process besides) and a wall-clock backstop (at which the programs' schedstat tells starved from idle, as for bwrap),
+seals the files a step lists (root-owned copies of mode 0111), kills every other process after each step (`kill(-1, SIGKILL)` from PID 1
 reaches daemons that left the session), wipes `/work`, `/tmp`, `/dev/shm` and verifies the container is clean before
-replying. The pool removes and replaces a container after any timeout, OOM kill, output flood, process that
+replying. The pool removes and replaces a container after any time limit, OOM kill, output flood, process that
 outlived its step, failed verification or protocol anomaly, so one fork bomb or disk fill cannot affect later runs.
 
 What is isolated: network, host filesystem (read-only image root, nothing of the host mounted), host processes
