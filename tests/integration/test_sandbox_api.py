@@ -11,7 +11,7 @@ import pytest
 
 from bench.subprocess_backend import SubprocessBackend
 from rewards.code_rewards import code_reward, code_rewards_batch
-from sandbox.api import get_backend, run_many
+from sandbox.api import BACKEND_NAMES, get_backend, run_many
 from sandbox.base import SandboxError, Status
 from tests.sandbox_cases import bwrap_skip_reason, one_per_language_and_kind
 
@@ -58,7 +58,9 @@ def test_grade_cli_writes_one_verdict_per_row(tmp_path, bwrap):
     verdicts = [json.loads(line) for line in out.read_text().splitlines()]
     assert [v["id"] for v in verdicts] == [r["id"] for r in rows]
     assert [v["passed"] for v in verdicts] == ["#" not in r["id"] for r in rows]
-    assert set(verdicts[0]) == {"id", "passed", "status", "duration_s", "detail"}
+    assert set(verdicts[0]) == {"id", "passed", "status", "judged", "tests_passed", "tests_total", "duration_s",
+                                "cpu_time_s", "detail"}  # fmt: skip
+    assert all(v["judged"] for v in verdicts)
 
 
 def test_grade_cli_rejects_a_bad_row_with_its_line(tmp_path):
@@ -113,3 +115,18 @@ def test_subprocess_baseline_grades_python_like_the_sandbox():
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown sandbox backend 'dokker'"):
         get_backend("dokker")
+    assert BACKEND_NAMES == ("bwrap", "docker")  # the baselines are bench/'s, not choices for users
+
+
+@pytest.mark.bwrap
+def test_grade_cli_all_tests_and_limits(tmp_path, bwrap):
+    row = {"id": "c", "language": "python", "solution": "x = int(input())\nprint(0 if x == 2 else x)\n",
+           "tests": {"kind": "stdio", "cases": [{"stdin": f"{i}\n", "stdout": f"{i}\n"} for i in (1, 2, 3)]}}  # fmt: skip
+    src = tmp_path / "tasks.jsonl"
+    src.write_text(json.dumps(row) + "\n")
+    cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "bwrap", "--input", str(src), "--output", "-"]
+    every = subprocess.run([*cmd, "--all-tests"], capture_output=True, text=True, timeout=300)
+    (verdict,) = [json.loads(line) for line in every.stdout.splitlines()]
+    assert (verdict["status"], verdict["tests_passed"], verdict["tests_total"]) == ("failed", 2, 3)
+    bad = subprocess.run([*cmd, "--cpu-time-s", "5", "--timeout-s", "1"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "below cpu_time_s" in bad.stderr

@@ -130,3 +130,63 @@ def test_backends_agree():
         with open_backend(name, slots=2) as b:
             statuses[name] = [r.status.value for r in run_many(rows, b, jobs=2)]
     assert statuses["docker"] == statuses["bwrap"]
+
+
+COUNTED = [  # (row, passed, total) under all_tests=True: one failing test item each
+    ({"language": "python", "solution": "def f(x):\n    return 0 if x == 2 else x\n",
+      "tests": {"kind": "assert", "code": "assert f(1) == 1\nassert f(2) == 2\nfor x in (3, 4):\n    assert f(x) == x\n"}}, 2, 3),
+    ({"language": "python", "solution": "def f(x):\n    return 0 if x == 2 else x\n",
+      "tests": {"kind": "assert", "entry_point": "f",
+                "code": "def check(candidate):\n    assert candidate(1) == 1\n    assert candidate(2) == 2\n    assert True\n    assert candidate(5) == 5\n"}}, 2, 3),
+    ({"language": "python", "solution": "def f(x):\n    return 0 if x == 2 else x\n",
+      "tests": {"kind": "pytest", "code": "from solution import f\n\ndef test_a():\n    assert f(1) == 1\n\ndef test_b():\n    assert f(2) == 2\n\ndef test_c():\n    assert f(3) == 3\n"}}, 2, 3),
+    ({"language": "python", "solution": "x = int(input())\nprint(0 if x == 2 else x)\n",
+      "tests": {"kind": "stdio", "cases": [{"stdin": f"{i}\n", "stdout": f"{i}\n"} for i in (1, 2, 3)]}}, 2, 3),
+    ({"language": "go", "solution": "package main\n\nfunc F(x int) int {\n\tif x == 2 {\n\t\treturn 0\n\t}\n\treturn x\n}\n",
+      "tests": {"kind": "assert", "code": "package main\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\tif F(1) != 1 {\n\t\tt.Fatal()\n\t}\n}\n\nfunc TestB(t *testing.T) {\n\tif F(2) != 2 {\n\t\tt.Fatal()\n\t}\n}\n\nfunc TestC(t *testing.T) {\n\tif F(3) != 3 {\n\t\tt.Error()\n\t}\n}\n"}}, 2, 3),
+    ({"language": "rust", "solution": "fn f(x: i32) -> i32 { if x == 2 { 0 } else { x } }\n",
+      "tests": {"kind": "assert", "code": "#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn a() { assert_eq!(f(1), 1); }\n    #[test]\n    fn b() { assert_eq!(f(2), 2); }\n    #[test]\n    fn c() { assert_eq!(f(3), 3); }\n}\n"}}, 2, 3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "row,passed,total", COUNTED, ids=lambda v: v["language"] + "-" + v["tests"]["kind"] if isinstance(v, dict) else ""
+)
+def test_all_tests_counts_every_item(backend, row, passed, total):
+    every = run({"id": "counted", **row}, backend, all_tests=True)
+    assert (every.status.value, every.tests_passed, every.tests_total) == ("failed", passed, total), every.detail
+    fail_fast = run({"id": "counted", **row}, backend)
+    assert fail_fast.status.value == "failed" and fail_fast.tests_total in (total, None)
+    assert fail_fast.tests_passed is None or fail_fast.tests_passed <= passed  # a lower bound when failing fast
+
+
+def test_fail_fast_stdio_skips_the_cases_after_the_first_wrong_one(backend):
+    row = {"id": "ff", "language": "python", "solution": "print(7)\n",
+           "tests": {"kind": "stdio", "cases": [{"stdin": "", "stdout": "7"}, {"stdin": "", "stdout": "8"}] + [{"stdin": "", "stdout": "7"}] * 3}}  # fmt: skip
+    result = run(row, backend)
+    assert result.status.value == "failed" and "case 1" in result.detail
+    assert [s.skipped for s in result.steps] == [False, False, True, True, True]
+
+
+def test_cpu_time_is_the_limit_idle_is_a_timeout(backend):
+    burn = {"id": "burn", "language": "python", "solution": "while True:\n    pass\n",
+            "tests": {"kind": "stdio", "cases": [{"stdin": "", "stdout": ""}]}}  # fmt: skip
+    result = run(burn, backend, Limits(cpu_time_s=1.0, timeout_s=60.0))
+    assert result.status.value == "timeout" and "CPU time limit" in result.detail, result.detail
+    assert result.cpu_time_s is not None and 1.0 <= result.cpu_time_s < 3.0
+    idle = {**burn, "id": "idle", "solution": "import time\ntime.sleep(600)\n"}
+    result = run(idle, backend, Limits(cpu_time_s=2.0, timeout_s=3.0))
+    assert result.status.value == "timeout" and "idle" in result.detail, result.detail
+
+
+def test_starved_program_at_the_backstop_is_not_judged(backend):
+    """Busy loops on every core four times over leave the program ~1/5 of a core: in 6 s of wall clock it gets far
+    less than its 6 s of CPU, though it wanted the CPU all along. That is the machine's doing, not the program's."""
+    from bench.cpu_hog import CpuHog
+
+    row = {"id": "starved", "language": "python", "solution": "while True:\n    pass\n",
+           "tests": {"kind": "stdio", "cases": [{"stdin": "", "stdout": ""}]}}  # fmt: skip
+    with CpuHog(4 * (os.cpu_count() or 1)):
+        result = run(row, backend, Limits(cpu_time_s=6.0, timeout_s=6.0))
+    assert result.status.value == "wall_clock_backstop" and not result.judged, result.detail
+    assert "starved" in result.detail
