@@ -376,7 +376,7 @@ class StepRun:
             if used is not None and used > self.cpu_limit_s:
                 self.cpu_limited = True
                 break
-            for key, _ in sel.select(min(left, CPU_POLL_S)):
+            for key, _ in sel.select(min(left, CPU_POLL_S if pidfd is not None else 0.01)):  # no pidfd: poll exits
                 if key.data == "stdin":
                     self.feed(sel, key.fileobj)
                 elif key.data != "exit":

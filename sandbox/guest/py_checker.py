@@ -171,10 +171,10 @@ class Remote:
         py_wire.send(self.req_fd, reply)
 
     # ------------------------------------------------------------ the solution module
-    def load(self, prelude="", mirror=(), fetch=()):
+    def load(self, prelude=(), mirror=(), fetch=()):
         """Run the solution; its globals' kinds, and the current values of those in `fetch` that exist."""
         reply = {}
-        values = self.request("load", prelude=prelude, mirror=list(mirror), fetch=list(fetch), reply_out=reply)
+        values = self.request("load", prelude=list(prelude), mirror=list(mirror), fetch=list(fetch), reply_out=reply)
         described = reply.get("described")
         if type(described) is not dict or (values is not None and type(values) is not dict):
             raise SolutionDied("malformed reply to load from the solution process")

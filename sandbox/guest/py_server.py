@@ -149,9 +149,13 @@ class Server:
         module = type(sys)("solution")
         module.__file__ = SOLUTION_PATH
         sys.modules["solution"] = self.module = module
-        prelude = req.get("prelude") or ""
-        if prelude:
-            exec(compile(prelude, "<tests' classes>", "exec", dont_inherit=True), vars(module))
+        for segment in (
+            req.get("prelude") or ()
+        ):  # a convenience: a class whose body needs more of the tests is left out
+            try:
+                exec(compile(segment, "<tests' classes>", "exec", dont_inherit=True), vars(module))
+            except Exception:  # noqa: S112 (the tests keep their own definition either way)
+                continue
         with open(SOLUTION_PATH, "rb") as f:
             code = compile(f.read(), SOLUTION_PATH, "exec", dont_inherit=True)
         exec(code, vars(module))

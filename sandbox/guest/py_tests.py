@@ -96,11 +96,11 @@ class Analysis:
         return [c.name for c in self.classes]
 
     def prelude(self):
-        """Source of the tests' classes (and the imports they may need), run in the solution's module first: a
-        LeetCode solution that uses the tests' `ListNode` without defining it must find it."""
+        """Sources of the tests' classes (after the imports they may need), run one by one in the solution's module
+        first: a LeetCode solution that uses the tests' `ListNode` without defining it must find it."""
         if not self.classes:
-            return ""
-        return "\n".join(self.segment(node) for node in [*self.imports, *self.classes]) + "\n"
+            return []
+        return [self.segment(node) for node in [*self.imports, *self.classes]]
 
     def segment(self, node):
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
