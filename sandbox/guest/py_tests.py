@@ -5,6 +5,7 @@ Test items of `assert` tests: the statements at the top level of the test code, 
 tests define, that contain an `assert` (not `assert <constant>`); a loop full of asserts is one item. Each item is
 wrapped so that its outcome is recorded; fail-fast (the default) stops at the first failed item, `all_tests` records
 it and goes on. A statement that is not an item (setup) stops the run when it fails. pytest items are pytest's.
+Fail-fast tests that define no class skip all of this (`QuickAnalysis`): no syntax tree, no counts.
 
 The namespace the tests run in: the tests' own builtins and standard library; the solution's globals the tests
 read, as data or references (py_checker.py); stdlib module names are the real modules wherever the tests use them
@@ -135,6 +136,43 @@ def _shadowable(builtin_uses, candidates, entry_point):
     return {name for name, positions in uses.items() if all(positions)} | ({entry_point} if entry_point else set())
 
 
+class QuickAnalysis:
+    """Fail-fast tests without classes of their own (the GRPO reward's usual case) need no syntax tree: the names
+    they read come from the compiled code, and the tree is built only if the solution redefines builtin or stdlib
+    names (to decide where the tests use them). No test items are counted then (tests_total is None)."""
+
+    def __init__(self, code, entry_point):
+        self.code, self.entry_point, self.full = code, entry_point, None
+        self.compiled = compile(code, "<tests>", "exec", dont_inherit=True)
+        self.referenced, stack = set(), [self.compiled]
+        while stack:
+            unit = stack.pop()
+            self.referenced.update(unit.co_names)
+            stack.extend(c for c in unit.co_consts if type(c) is type(unit))
+        self.defined, self.items, self.mirror = set(), [], []
+        self.check = any(type(c) is type(self.compiled) and c.co_name == "check" for c in self.compiled.co_consts)
+        self.calls_check = any(line.startswith("check(") for line in code.splitlines())
+
+    def prelude(self):
+        return []
+
+    def instrument(self):
+        return self.compiled
+
+    @property
+    def shadowable(self):
+        return self._full().shadowable
+
+    @property
+    def attribute_bases(self):
+        return self._full().attribute_bases
+
+    def _full(self):
+        if self.full is None:
+            self.full = Analysis(self.code, self.entry_point)
+        return self.full
+
+
 def _bound_names(stmt):
     import _ast
 
@@ -212,7 +250,7 @@ class Tally:
             raise exc
 
     def counts(self, total):
-        return len(self.passed - self.failed), total
+        return (None, None) if total is None else (len(self.passed - self.failed), total)
 
 
 # ---------------------------------------------------------------- the namespace
@@ -221,7 +259,8 @@ def build_namespace(remote, analysis, entry_point):
     remote.namespace = ns
     # Fetched with the load (one round trip): the names the tests read; modules among them are dropped below.
     candidates = sorted({*analysis.referenced, *([entry_point] if entry_point else [])})
-    fetch = [n for n in candidates if _wanted(n, analysis, entry_point) and n not in sys.stdlib_module_names]
+    plain = [n for n in candidates if not hasattr(builtins, n) and n not in sys.stdlib_module_names]
+    fetch = [n for n in plain if _wanted(n, analysis, entry_point)]
     described, values = remote.load(prelude=analysis.prelude(), mirror=analysis.mirror, fetch=fetch)
     sys.modules["solution"] = py_checker.SolutionModule(remote, described)
     wanted = [n for n in described if _wanted(n, analysis, entry_point)]
@@ -265,7 +304,8 @@ def _module(name, desc):
 # ---------------------------------------------------------------- runners
 def run_assert(remote, code, entry_point, all_tests):
     """Run `assert` tests; returns (passed items, total items or None) or raises the first failure."""
-    analysis = Analysis(code, entry_point)
+    quick = not all_tests and "class " not in code
+    analysis = QuickAnalysis(code, entry_point) if quick else Analysis(code, entry_point)
     compiled = analysis.instrument()
     ns = build_namespace(remote, analysis, entry_point)
     tally = Tally(all_tests)
@@ -275,7 +315,7 @@ def run_assert(remote, code, entry_point, all_tests):
         exec(compiled, ns)
         # HumanEval's tests define check(candidate) and leave the call to the harness (unless they call it). A
         # `check` the tests did not define is the solution's own function (MBPP tests `assert check(x) == y`).
-        if analysis.check is not None and not analysis.calls_check and entry_point:
+        if analysis.check and not analysis.calls_check and entry_point:
             if entry_point not in ns:
                 raise NameError(f"the solution defines no {entry_point!r} (the task's entry_point)")
             ns["check"](ns[entry_point])
