@@ -7,7 +7,8 @@
 Fail-fast by default: grading stops at the first failed stdio case or test item, which is all a pass/fail reward
 needs. `all_tests=True` runs every case and test item, so that `result.tests_passed / result.tests_total`
 (`result.fraction_passed`) is the fraction passed -- what labelling reward-model data needs. Counts are known for
-stdio cases, Python `assert` items and pytest items, Go `testing` and Rust `#[test]` functions; None elsewhere.
+stdio cases, Python `assert` items and pytest items, Go `testing` and Rust `#[test]` functions; None elsewhere (and
+for Python `assert` tests graded fail-fast, whose hot path does not parse the tests).
 
 Outcomes that are no verdict (`result.judged` is False): `Status.SANDBOX_ERROR` (infrastructure failure) and
 `Status.WALL_CLOCK_BACKSTOP` (the program was starved of CPU by a busy machine until the wall-clock backstop; see

@@ -194,8 +194,9 @@ class ExecResult:
     `tests_passed` / `tests_total`: test items passed and known to exist (stdio: cases; Python `assert`: the
     statements with asserts at the top level and in HumanEval's `check`; pytest: test items; Go `testing` and Rust
     `#[test]`: test functions; None where unknown, e.g. a C++ `main` full of asserts). Fail-fast grading (the
-    default) stops at the first failure, so `tests_passed` is then a lower bound: grade with `all_tests=True` for
-    the fraction (see sandbox/api.py).
+    default) stops at the first failure, so `tests_passed` is then a lower bound, and Python `assert` tests are not
+    counted at all on that path (it skips the syntax tree the counting needs): grade with `all_tests=True` for the
+    fraction (see sandbox/api.py).
     """
 
     status: Status
