@@ -36,7 +36,7 @@ bench-sandbox:
 	$(PY) -m bench.bench_sandbox
 
 bench-fidelity:
-	$(PY) -m bench.fidelity --backends bwrap docker --repeats 3
+	$(PY) -m bench.fidelity --backends bwrap docker --repeats 3 --hog
 
 bench-code-gen:
 	$(PY) -m bench.code_gen_report

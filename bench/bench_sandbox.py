@@ -65,11 +65,15 @@ def make_rows(count: int) -> list[tuple[dict, bool]]:
 
 
 def make_backend(name: str, jobs: int):
-    """The backend under test; docker-run is built directly, the others through `sandbox.api.get_backend`."""
+    """The backend under test; the two baselines are built directly, the product's through `sandbox.api.get_backend`."""
     if name == "docker-run":
-        from sandbox.docker_backend import DockerRunBackend
+        from bench.docker_run_backend import DockerRunBackend
 
         return DockerRunBackend()
+    if name == "subprocess":
+        from bench.subprocess_backend import SubprocessBackend
+
+        return SubprocessBackend()
     from sandbox.api import get_backend
 
     return get_backend(name, pool_size=jobs) if name == "docker" else get_backend(name)

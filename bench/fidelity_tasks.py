@@ -191,7 +191,7 @@ def reference_program(row: dict[str, Any]) -> str:
 def reference_job(row: dict[str, Any], timeout_s: float) -> Job:
     step = Step(argv=("/usr/bin/python3", "-I", "program.py"), name="reference")
     files = (File("program.py", reference_program(row).encode()),)
-    return Job(steps=(step,), files=files, limits=Limits(timeout_s=timeout_s))
+    return Job(steps=(step,), files=files, limits=Limits(cpu_time_s=timeout_s, timeout_s=timeout_s))
 
 
 def reference_verdict(row: dict[str, Any], backend: Backend, timeout_s: float = 10.0) -> str:

@@ -3,9 +3,11 @@
     python -m sandbox.grade --backend bwrap --jobs 4 --input tasks.jsonl --output verdicts.jsonl
 
 Input rows: {"id", "language", "solution", "tests": {...}} (see `sandbox.tasks`). Output rows, in input order:
-{"id", "passed", "status", "duration_s", "detail"}. Every input row is validated before anything runs; a malformed
-row stops the run with its line number. A sandbox failure (`status: "sandbox_error"`) is counted, logged and makes
-the exit code 2: it is not a verdict about the program.
+{"id", "passed", "status", "judged", "tests_passed", "tests_total", "duration_s", "cpu_time_s", "detail"}. Every
+input row is validated before anything runs; a malformed row stops the run with its line number. `--all-tests` runs
+every case and test item (for the fraction passed) instead of stopping at the first failure. A row that is not
+judged (`sandbox_error`, `wall_clock_backstop`) is counted, logged and makes the exit code 2: it is no verdict
+about the program.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
-from sandbox.api import BACKENDS, get_backend, run_many
-from sandbox.base import Limits, Status
+from sandbox.api import BACKEND_NAMES, get_backend, run_many
+from sandbox.base import Limits
 from sandbox.tasks import TaskError, iter_jsonl_tasks
 
 logger = logging.getLogger(__name__)
@@ -28,12 +30,14 @@ logger = logging.getLogger(__name__)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox.grade", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=sorted(BACKENDS), required=True)
+    parser.add_argument("--backend", choices=BACKEND_NAMES, required=True)
     parser.add_argument("--input", required=True, help="JSONL file of tasks")
     parser.add_argument("--output", required=True, help="JSONL file of verdicts ('-' for stdout)")
     parser.add_argument("--jobs", type=int, default=2, help="programs graded at once")
-    parser.add_argument("--timeout-s", type=float, default=Limits.timeout_s, help="wall clock per run step")
+    parser.add_argument("--cpu-time-s", type=float, default=Limits.cpu_time_s, help="CPU seconds per run step")
+    parser.add_argument("--timeout-s", type=float, default=None, help="wall-clock backstop per run step")
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb)
+    parser.add_argument("--all-tests", action="store_true", help="run every case / test item (fraction passed)")
     parser.add_argument("--pids", type=int, default=Limits.pids)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -50,11 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     except (TaskError, OSError) as exc:
         logger.error("%s", exc)
         return 1
-    limits = Limits(timeout_s=args.timeout_s, memory_mb=args.memory_mb, pids=args.pids)
+    try:
+        limits = Limits(cpu_time_s=args.cpu_time_s, timeout_s=args.timeout_s, memory_mb=args.memory_mb, pids=args.pids)
+    except ValueError as exc:
+        logger.error("%s", exc)
+        return 1
     start = time.monotonic()
     concurrency = {"docker": {"pool_size": args.jobs}, "bwrap": {"slots": args.jobs}}.get(args.backend, {})
     with closing(get_backend(args.backend, **concurrency)) as backend:  # one warm slot per job
-        results = run_many(tasks, backend, jobs=args.jobs, limits=limits, errors="status")
+        results = run_many(tasks, backend, jobs=args.jobs, limits=limits, errors="status", all_tests=args.all_tests)
     elapsed_s = time.monotonic() - start
     text = "".join(json.dumps(result.to_row(task.id)) + "\n" for task, result in zip(tasks, results))
     if args.output == "-":
@@ -69,8 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         len(tasks) / max(elapsed_s, 1e-9),
         dict(counts),
     )
-    if counts.get(Status.SANDBOX_ERROR.value):
-        logger.error("%d sandbox failures: those rows are not verdicts", counts[Status.SANDBOX_ERROR.value])
+    not_judged = sum(not r.judged for r in results)
+    if not_judged:
+        logger.error(
+            "%d rows not judged (sandbox failure or wall-clock backstop): those rows are not verdicts", not_judged
+        )
         return 2
     return 0
 

@@ -3,13 +3,20 @@
 Every command runs in the work directory `/work` of the sandbox's root file system (the shared rootfs built by
 `sandbox/image/build.sh`), by absolute path, with a fixed scrubbed environment.
 
-For compiled languages and JavaScript an `assert` task is one program: solution, then the test code (which holds
-the test `main`, renamed by us), then a harness `main` that calls the tests and only afterwards prints the evidence
-line with the per-run nonce, which it reads from stdin at that point. An early `exit(0)` from the solution, a static
-initializer, `init()` or an atexit hook therefore never produces a pass. These programs share one process with the
-solution, so a solution written against this harness (reading stdin before the tests, overriding `operator==` or a
-libc function the tests call) could still forge a pass; Python runs tests in a separate process (see py_harness.py),
-and `stdio` tasks compare outputs outside the sandbox, which no program can influence.
+An `assert` task in a language other than Python is one program: solution, tests, and a harness `main` that runs
+the tests and only afterwards prints the evidence line with the per-run nonce. Where the nonce lives:
+
+* C, C++, Go, Rust: compiled in, split and under random names, in a sealed binary (sandbox/assembly.py);
+* Java and JavaScript (whose class files and sources the runtime must be able to read): on stdin, read by the
+  harness before any code of the solution runs (Java: the runner class's `main`, before the solution's classes are
+  initialised; JavaScript: the main module, which then runs solution and tests as scripts in the global scope and
+  keeps the nonce in its own module scope, out of their reach) -- afterwards stdin is at its end.
+
+The JavaScript harness also fixes, before the solution runs, what tests rely on: `console.assert` throws (Node's
+only logs, which HumanEval-X's tests rely on); the `assert` module, JSON, Math, Reflect and the static methods of
+Object, Array, String and Number are frozen, and those globals cannot be rebound (prototypes stay open: solutions
+do extend them). Python tests run in a
+separate process (sandbox/guest/py_harness.py); `stdio` outputs are compared outside the sandbox.
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sandbox import assembly
 from sandbox.base import File
 
-MAIN_DIR = "/work"
 JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss64m", "-Xshare:auto")
+RUNTIME_HEADROOM_MB = 256  # a JVM's or V8's memory beyond its heap (metaspace, code, GC structures, stacks)
 
 
 @dataclass(frozen=True)
@@ -31,109 +39,59 @@ class Build:
     run_argv: tuple[str, ...]
     compile_argv: tuple[str, ...] | None = None
     env: tuple[tuple[str, str], ...] = ()
-    hide_after_compile: tuple[str, ...] = ()  # sources holding test code: gone before the program runs
+    hide_after_compile: tuple[str, ...] = ()  # sources holding test code or the nonce: gone before the program runs
+    seal_after_compile: tuple[str, ...] = ()  # binaries holding the nonce: run, but cannot be read
+    run_stdin: bytes = b""  # for assert tests: what the harness reads first (the nonce, for Java and JavaScript)
+    counts_tests: bool = False  # the evidence line carries passed/total
 
 
 def _src(path: str, text: str) -> File:
     return File(path=path, content=text.encode("utf-8"), readonly=True)
 
 
-def _java_heap_mb(memory_mb: int) -> int:
-    return max(64, int(memory_mb * 0.5))
+def heap_mb(memory_mb: int) -> int:
+    """The managed heap of a JVM or V8 under a job limit of `memory_mb`: the rest is the runtime's own."""
+    return max(64, memory_mb - RUNTIME_HEADROOM_MB)
 
 
-# ---------------------------------------------------------------- C-family test assembly
-_MAIN_SIGNATURE = re.compile(r"\bint\s+main\s*\([^)]*\)\s*\{")
-_DEFINE = re.compile(r"^[ \t]*(?:#|%:)[ \t]*define[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
-_IDENT = re.compile(r"[A-Za-z_]\w*")
-
-
-def _matching_brace(code: str, open_index: int) -> int:
-    """Index of the `}` closing the `{` at `open_index`, skipping strings, chars and comments."""
-    depth, i = 0, open_index
-    while i < len(code):
-        two = code[i : i + 2]
-        if two == "//":
-            i = code.find("\n", i) if "\n" in code[i:] else len(code)
-            continue
-        if two == "/*":
-            i = code.find("*/", i + 2) + 2 if "*/" in code[i + 2 :] else len(code)
-            continue
-        ch = code[i]
-        if ch in "\"'":
-            j = i + 1
-            while j < len(code) and code[j] != ch:
-                j += 2 if code[j] == "\\" else 1
-            i = j + 1
-            continue
-        depth += ch == "{"
-        depth -= ch == "}"
-        if depth == 0 and ch == "}":
-            return i
-        i += 1
-    raise ValueError("the test code's main() has no closing brace")
-
-
-def _rename_c_main(tests: str) -> str:
-    """`int main(...) {...}` -> `int codealign_tests_main(void) {... return 0;}` (falling off a non-main int function
-    is undefined behaviour in C++, and HumanEval-X test mains have no `return`)."""
-    match = _MAIN_SIGNATURE.search(tests)
-    if match is None:
-        raise ValueError("C/C++ assert tests must define `int main()` that runs the asserts")
-    close = _matching_brace(tests, match.end() - 1)
-    body = tests[match.end() : close]
-    return f"{tests[: match.start()]}int codealign_tests_main(void) {{{body}\n  return 0;\n}}{tests[close + 1 :]}"
-
-
-def c_family_assert_source(solution: str, tests: str) -> str:
-    """Solution, then a guard (assert re-enabled, every macro the solution defines that the tests use undefined),
-    the renamed tests, and a main that prints the evidence after they return."""
-    joined = solution.replace("\\\n", "")
-    used = set(_IDENT.findall(tests)) | {"main", "printf", "scanf", "char", "int", "return", "if", "void"}
-    undefs = "".join(f"#undef {name}\n" for name in sorted(set(_DEFINE.findall(joined)) & used))
-    # The solution's macros go first, then <assert.h> again with NDEBUG off (it may be re-included on purpose).
-    guard = f"\n{undefs}#undef NDEBUG\n#undef assert\n#include <assert.h>\n#include <stdio.h>\n#undef codealign_tests_main\n"
-    epilogue = (
-        "\nint main(void) {\n  codealign_tests_main();\n  char nonce[80] = {0};\n"
-        '  if (scanf("%64s", nonce) != 1) return 3;\n  printf("\\nCODEALIGN %s pass \\"\\"\\n", nonce);\n'
-        "  return 0;\n}\n"
-    )
-    return f"{solution}\n{guard}{_rename_c_main(tests)}\n{epilogue}"
-
-
-# ---------------------------------------------------------------- per-language builds
+# ---------------------------------------------------------------- C, C++
 def python_build(solution: str) -> Build:
     return Build(files=(_src("solution.py", solution),), run_argv=("/usr/bin/python3", "-I", "-S", "solution.py"))
 
 
-def c_build(solution: str, tests: str | None, cpp: bool) -> Build:
+def c_build(solution: str, tests: str | None, cpp: bool, nonce: str) -> Build:
     ext, compiler, std = ("cpp", "/usr/bin/g++", "-std=gnu++17") if cpp else ("c", "/usr/bin/gcc", "-std=gnu17")
-    source = c_family_assert_source(solution, tests) if tests is not None else solution
+    source = assembly.c_family_assert_source(solution, tests, nonce) if tests is not None else solution
     argv = (compiler, std, "-O2", "-pipe", "-o", "prog", f"main.{ext}", "-lm")
     return Build(
         files=(_src(f"main.{ext}", source),),
         compile_argv=argv,
         run_argv=("./prog",),
         hide_after_compile=(f"main.{ext}",) if tests is not None else (),
+        seal_after_compile=("prog",) if tests is not None else (),
     )
 
 
+# ---------------------------------------------------------------- Java
 _PUBLIC_CLASS = re.compile(r"^(\s*)public\s+((?:final\s+|abstract\s+)*class\s+)(\w+)", re.MULTILINE)
 _JAVA_IMPORT = re.compile(r"^\s*import\s+(?:static\s+)?[\w.]+(?:\.\*)?\s*;[ \t]*$", re.MULTILINE)
 JAVA_RUNNER = """public class CodealignRunner {
   public static void main(String[] args) throws Exception {
-    Main.main(args);
+    // First, before any class of the solution is initialised: the nonce, then stdin is at its end.
     String nonce = new String(System.in.readAllBytes()).trim();
-    System.out.print("\\nCODEALIGN " + nonce + " pass \\"\\"\\n");
+    Main.main(args);
     System.out.flush();
-    System.exit(0);
+    java.io.FileOutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+    out.write(("\\nCODEALIGN " + nonce + " pass \\"\\"\\n").getBytes());
+    out.flush();
+    Runtime.getRuntime().halt(0);
   }
 }
 """
 
 
-def java_build(solution: str, tests: str | None, memory_mb: int) -> Build:
-    heap = f"-Xmx{_java_heap_mb(memory_mb)}m"
+def java_build(solution: str, tests: str | None, memory_mb: int, nonce: str) -> Build:
+    heap = f"-Xmx{heap_mb(memory_mb)}m"
     javac = ("/usr/bin/javac", "-J-Xmx256m", *(f"-J{f}" for f in JVM_FLAGS[:3]), "-encoding", "UTF-8", "-d", ".")
     if tests is None:
         match = _PUBLIC_CLASS.search(solution)
@@ -146,126 +104,136 @@ def java_build(solution: str, tests: str | None, memory_mb: int) -> Build:
     imports = "\n".join(m.group(0).strip() for m in _JAVA_IMPORT.finditer(tests))
     body = _JAVA_IMPORT.sub("", tests)
     solution_no_public = _PUBLIC_CLASS.sub(r"\1\2\3", solution)  # one file: only the tests' Main stays public
-    source = f"{solution_no_public}\n{imports}\n{body}\n"
-    # Java requires imports before any class: hoist the tests' imports above the solution's classes.
-    head, rest = _split_java_imports(source)
+    head, rest = _split_java_imports(f"{solution_no_public}\n{imports}\n{body}\n")
     return Build(
         files=(_src("Main.java", head + rest), _src("CodealignRunner.java", JAVA_RUNNER)),
         compile_argv=(*javac, "Main.java", "CodealignRunner.java"),
         # -ea: the tests' `assert` statements (MultiPL-E's Java tests are nothing else) are skipped without it
         run_argv=("/usr/bin/java", heap, *JVM_FLAGS, "-ea", "-cp", ".", "CodealignRunner"),
         hide_after_compile=("Main.java", "CodealignRunner.java"),
+        run_stdin=nonce.encode() + b"\n",
     )
 
 
 def _split_java_imports(source: str) -> tuple[str, str]:
+    """Java requires imports before any class: the tests' imports go above the solution's classes."""
     imports = [m.group(0).strip() for m in _JAVA_IMPORT.finditer(source)]
     rest = _JAVA_IMPORT.sub("", source)
     package = re.compile(r"^\s*package\s+[\w.]+\s*;", re.MULTILINE)
     return "\n".join(dict.fromkeys(imports)) + "\n", package.sub("", rest)
 
 
-JS_EPILOGUE = """
-;(function codealignEvidence() {
-  const nonce = require("fs").readFileSync(0, "utf8").trim();
-  process.stdout.write("\\nCODEALIGN " + nonce + ' pass ""\\n');
-})();
-"""
-
-
-# Between the solution and the tests: Node's console.assert only logs a failed assertion (HumanEval-X's JavaScript
-# tests rely on it), so it is made to throw, fixed in place so that the tests cannot be handed a silent one (a
-# solution that froze console.assert first makes this line throw, and the run fails).
-JS_PROLOGUE = """
-;Object.defineProperty(console, "assert", {
+# ---------------------------------------------------------------- JavaScript
+JS_MAIN = r"""// The harness: solution and tests run as scripts in the global scope; the nonce stays in this module's scope.
+"use strict";
+const fs = require("fs");
+const vm = require("vm");
+const nonce = fs.readFileSync(0, "utf8").trim();
+const assertModule = require("assert");
+Object.defineProperty(console, "assert", {
   value: function (condition, ...message) {
-    if (!condition) throw new (require("assert").AssertionError)({ message: ["Assertion failed", ...message].join(" ") });
+    if (!condition) throw new assertModule.AssertionError({ message: ["Assertion failed", ...message].join(" ") });
   },
   writable: false,
   configurable: false,
 });
-"""
-
-
-def javascript_build(solution: str, tests: str | None, memory_mb: int) -> Build:
-    source = solution if tests is None else f"{solution}\n{JS_PROLOGUE}\n{tests}\n{JS_EPILOGUE}"
-    heap = f"--max-old-space-size={max(32, int(memory_mb * 0.6))}"
-    return Build(files=(_src("main.js", source),), run_argv=("/usr/bin/node", heap, "main.js"))
-
-
-GO_MAIN = """package main
-
-import (
-\t"fmt"
-\t"io"
-\t"os"
-\t"strings"
-)
-
-func main() {
-\tcodealignTestsMain()
-\tnonce, _ := io.ReadAll(os.Stdin)
-\tfmt.Printf("\\nCODEALIGN %s pass \\"\\"\\n", strings.TrimSpace(string(nonce)))
+// What tests compare with cannot be patched by the solution (an always-equal JSON.stringify would pass anything).
+for (const target of [assertModule, assertModule.strict, JSON, Math, Reflect, Object, Array, String, Number]) {
+  Object.freeze(target);
 }
+for (const name of ["JSON", "Math", "Reflect", "Object", "Array", "String", "Number", "Boolean", "Map", "Set"]) {
+  Object.defineProperty(globalThis, name, { writable: false, configurable: false });
+}
+globalThis.require = require;
+globalThis.module = { exports: {} };
+const run = (name) => vm.runInThisContext(fs.readFileSync(name, "utf8"), { filename: name });
+run("solution.js");
+run("tests.js");
+fs.writeSync(1, "\nCODEALIGN " + nonce + ' pass ""\n');
+process.exit(0);
 """
-GO_ENV = (("GOCACHE", "/tmp/go-cache"), ("HOME", "/tmp"), ("GO111MODULE", "off"), ("GOTOOLCHAIN", "local"))
 
 
-def go_build(solution: str, tests: str | None) -> Build:
+def javascript_build(solution: str, tests: str | None, memory_mb: int, nonce: str) -> Build:
+    heap = f"--max-old-space-size={heap_mb(memory_mb)}"
     if tests is None:
-        files = (_src("main.go", solution),)
+        return Build(files=(_src("main.js", solution),), run_argv=("/usr/bin/node", heap, "main.js"))
+    files = (_src("main.js", JS_MAIN), _src("solution.js", solution), _src("tests.js", tests))
+    return Build(files=files, run_argv=("/usr/bin/node", heap, "main.js"), run_stdin=nonce.encode() + b"\n")
+
+
+# ---------------------------------------------------------------- Go
+# GOPATH: the Debian-packaged Go libraries of the rootfs (testify for HumanEval-X's tests); GOCACHE in the work
+# dir, deleted with the sources after the compile step (the build cache holds the compiled nonce).
+GO_ENV = (
+    ("GOCACHE", "/work/.gocache"), ("GOPATH", "/usr/share/gocode"), ("HOME", "/tmp"), ("GO111MODULE", "off"),
+    ("GOTOOLCHAIN", "local"),
+)  # fmt: skip
+
+
+def go_build(solution: str, tests: str | None, nonce: str, all_tests: bool) -> Build:
+    if tests is None:
+        files = (_src("main.go", assembly.go_package_main(solution)),)
     else:
-        renamed = re.sub(r"\bfunc\s+main\s*\(\s*\)", "func codealignTestsMain()", tests, count=1)
-        if not re.search(r"^\s*package\s+main\b", renamed, re.MULTILINE):
-            renamed = "package main\n\n" + renamed
-        files = (_src("main.go", solution), _src("tests.go", renamed), _src("codealign_main.go", GO_MAIN))
+        test_functions = assembly.go_test_functions(tests)
+        renamed = (
+            tests
+            if test_functions
+            else re.sub(r"\bfunc\s+main\s*\(\s*\)", "func codealignTestsMain()", tests, count=1)
+        )
+        files = (
+            _src("main.go", assembly.go_package_main(solution)),
+            _src("tests.go", assembly.go_package_main(renamed)),
+            _src("codealign_main.go", assembly.go_harness(nonce, test_functions, all_tests)),
+        )
     names = tuple(f.path for f in files)
     return Build(
         files=files,
-        compile_argv=("/usr/bin/go", "build", "-o", "prog", *names),
+        compile_argv=("/usr/bin/go", "build", "-ldflags=-s -w", "-o", "prog", *names),
         run_argv=("./prog",),
         env=GO_ENV,
-        hide_after_compile=names[1:],
+        hide_after_compile=(*names[1:], ".gocache") if tests is not None else (".gocache",),
+        seal_after_compile=("prog",) if tests is not None else (),
+        counts_tests=tests is not None and bool(assembly.go_test_functions(tests)),
     )
 
 
-RUST_MAIN = """
-fn main() {
-    codealign_tests_main();
-    let mut nonce = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut nonce).unwrap();
-    print!("\\nCODEALIGN {} pass \\"\\"\\n", nonce.trim());
-}
-"""
-
-
-def rust_build(solution: str, tests: str | None) -> Build:
+# ---------------------------------------------------------------- Rust
+def rust_build(solution: str, tests: str | None, nonce: str, all_tests: bool) -> Build:
+    flags = ("--edition", "2021", "-O", "-C", "debuginfo=0", "-o", "prog", "main.rs")
     if tests is None:
-        source = solution
+        return Build(files=(_src("main.rs", solution),), compile_argv=("/usr/bin/rustc", *flags), run_argv=("./prog",))
+    test_source, test_functions = assembly.rust_tests(tests)
+    if test_functions:
+        harness = assembly.rust_harness(nonce, test_functions, all_tests)
     else:
-        renamed = re.sub(r"\bfn\s+main\s*\(\s*\)", "fn codealign_tests_main()", tests, count=1)
-        source = f"{solution}\n{renamed}\n{RUST_MAIN}"
-    argv = ("/usr/bin/rustc", "--edition", "2021", "-O", "-C", "debuginfo=0", "-o", "prog", "main.rs")
+        test_source = re.sub(r"\bfn\s+main\s*\(\s*\)", "fn codealign_tests_main()", tests, count=1)
+        harness = assembly.rust_harness(nonce, None, all_tests)
+    source = f"{assembly.rust_rename_main(solution, 'codealign_solution_main')}\n{test_source}\n{harness}"
     return Build(
         files=(_src("main.rs", source),),
-        compile_argv=argv,
+        compile_argv=("/usr/bin/rustc", "--cfg", "test", "-A", "warnings", *flags),
         run_argv=("./prog",),
-        hide_after_compile=("main.rs",) if tests is not None else (),
+        hide_after_compile=("main.rs",),
+        seal_after_compile=("prog",),
+        counts_tests=bool(test_functions),
     )
 
 
-def build_program(language: str, solution: str, tests: str | None, memory_mb: int) -> Build:
+def build_program(
+    language: str, solution: str, tests: str | None, memory_mb: int, nonce: str = "", all_tests: bool = False
+) -> Build:
     """The program for `solution` (plus assert `tests` when given) in `language` (canonical name)."""
     if language == "python":
         return python_build(solution)
     if language in ("c", "cpp"):
-        return c_build(solution, tests, cpp=language == "cpp")
+        return c_build(solution, tests, cpp=language == "cpp", nonce=nonce)
     if language == "java":
-        return java_build(solution, tests, memory_mb)
+        return java_build(solution, tests, memory_mb, nonce)
     if language == "javascript":
-        return javascript_build(solution, tests, memory_mb)
+        return javascript_build(solution, tests, memory_mb, nonce)
     if language == "go":
-        return go_build(solution, tests)
+        return go_build(solution, tests, nonce, all_tests)
     if language == "rust":
-        return rust_build(solution, tests)
+        return rust_build(solution, tests, nonce, all_tests)
     raise ValueError(f"no build recipe for language {language!r}")

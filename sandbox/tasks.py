@@ -7,12 +7,25 @@ One row (JSON object)::
 
 Test kinds:
 
-* ``assert`` -- ``code`` runs after the solution in the same program (HumanEval's ``check(candidate)`` with
-  ``entry_point`` naming the candidate: called when ``code`` itself defines ``check``, or an MBPP-style list of
-  asserts). For compiled languages ``code`` holds the test ``main``. ``entry_point`` is optional.
-* ``stdio`` -- ``cases``: a non-empty list of ``{"stdin": str, "stdout": str}``; the program's stdout must equal the
-  expected one apart from trailing whitespace at line ends and at the end.
+* ``assert`` -- ``code`` tests the solution's functions (HumanEval's ``check(candidate)`` with ``entry_point``
+  naming the candidate: called when ``code`` itself defines ``check``, or an MBPP-style list of asserts). For C,
+  C++, Java, JavaScript, Go and Rust ``code`` holds the test ``main``; Go tests may instead be ``func TestX(t
+  *testing.T)`` functions (the `testing` package, as HumanEval-X writes them) and Rust tests a ``#[cfg(test)] mod
+  tests`` of ``#[test]`` functions. ``entry_point`` is optional.
+* ``stdio`` -- ``cases``: a non-empty list of ``{"stdin": str, "stdout": str}``; each case is one run of the
+  program, its stdout judged by the task's checker.
 * ``pytest`` -- Python only; ``code`` is a test module that does ``import solution`` / ``from solution import ...``.
+
+Optional keys of ``tests`` (rows without them keep working):
+
+* ``"checker": "exact" | "tokens" | "float"`` (``stdio`` only; default ``"float"``), with ``"abs_tol"`` and
+  ``"rel_tol"`` (numbers >= 0, default 1e-6 each; ``float`` only). What each accepts, and why ``float`` is the
+  default, is in sandbox/checkers.py.
+* ``"limits": {...}`` (any kind): a subset of `sandbox.base.Limits`' fields -- ``cpu_time_s`` (the judged time
+  limit, CPU seconds per run), ``timeout_s`` (wall-clock backstop; derived from ``cpu_time_s`` when absent),
+  ``memory_mb``, ``pids``, ``cpus``, ``output_bytes``, ``workdir_mb`` -- overriding, field by field, whatever limits
+  the caller grades with. Format adapters set them from a data set's own limits (CodeContests'
+  ``time_limit``/``memory_limit_bytes``). An unknown key is a `TaskError` naming it.
 """
 
 from __future__ import annotations
@@ -22,6 +35,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from sandbox.base import LIMIT_FIELDS, Limits
+from sandbox.checkers import CHECKERS, DEFAULT_CHECKER, DEFAULT_TOLERANCE
 
 TestKind = Literal["assert", "stdio", "pytest"]
 TEST_KINDS: tuple[str, ...] = ("assert", "stdio", "pytest")
@@ -55,6 +71,21 @@ class TestSpec:
     code: str = ""
     entry_point: str | None = None
     cases: tuple[StdioCase, ...] = ()
+    checker: str | None = None  # stdio; None: DEFAULT_CHECKER
+    abs_tol: float | None = None  # float checker; None: DEFAULT_TOLERANCE
+    rel_tol: float | None = None
+    limits: dict[str, Any] = field(default_factory=dict, compare=False)  # overrides of Limits fields
+
+    @property
+    def checker_name(self) -> str:
+        return self.checker or DEFAULT_CHECKER
+
+    @property
+    def tolerances(self) -> tuple[float, float]:
+        return (
+            DEFAULT_TOLERANCE if self.abs_tol is None else self.abs_tol,
+            DEFAULT_TOLERANCE if self.rel_tol is None else self.rel_tol,
+        )
 
 
 @dataclass(frozen=True)
@@ -93,6 +124,43 @@ def _parse_cases(raw: Any, where: str) -> tuple[tuple[StdioCase, ...], list[str]
     return tuple(cases), errors
 
 
+def _parse_checker(raw: Mapping, kind: str, where: str) -> tuple[dict[str, Any], list[str]]:
+    errors: list[str] = []
+    checker = raw.get("checker")
+    if checker is not None and kind != "stdio":
+        errors.append(f"{where}.checker applies to kind 'stdio' only; kind is {kind!r}")
+    elif checker is not None and checker not in CHECKERS:
+        errors.append(f"{where}.checker must be one of {list(CHECKERS)}, got {checker!r}")
+    found: dict[str, Any] = {"checker": checker}
+    for key in ("abs_tol", "rel_tol"):
+        value = raw.get(key)
+        found[key] = value
+        if value is None:
+            continue
+        if (checker or DEFAULT_CHECKER) != "float" or kind != "stdio":
+            errors.append(f"{where}.{key} applies to the 'float' checker of stdio tests only")
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            errors.append(f"{where}.{key} must be a number >= 0, got {value!r}")
+    return found, errors
+
+
+def parse_limits(raw: Any, where: str = "tests.limits") -> tuple[dict[str, Any], list[str]]:
+    """A task's limit overrides, validated: known field names only, values Limits accepts."""
+    if raw is None:
+        return {}, []
+    if not isinstance(raw, Mapping):
+        return {}, [f"{where} must be an object of limit overrides, got {type(raw).__name__}"]
+    unknown = [key for key in raw if key not in LIMIT_FIELDS]
+    if unknown:
+        return {}, [f"{where} has unknown key(s) {unknown}; valid keys are {list(LIMIT_FIELDS)}"]
+    overrides = dict(raw)
+    try:
+        Limits().overridden(overrides)
+    except (ValueError, TypeError) as exc:
+        return {}, [f"{where}: {exc}"]
+    return overrides, []
+
+
 def parse_tests(raw: Any, language: str, where: str = "tests") -> TestSpec:
     """Validate a `tests` object for `language`; raises `TaskError` listing every problem at once."""
     if not isinstance(raw, Mapping):
@@ -118,9 +186,14 @@ def parse_tests(raw: Any, language: str, where: str = "tests") -> TestSpec:
     entry_point = raw.get("entry_point")
     if entry_point is not None and (not isinstance(entry_point, str) or not entry_point.isidentifier()):
         errors.append(f"{where}.entry_point must be an identifier naming the solution's function, got {entry_point!r}")
+    checking, checker_errors = _parse_checker(raw, kind, where)
+    limits, limit_errors = parse_limits(raw.get("limits"), f"{where}.limits")
+    errors += checker_errors + limit_errors
     if errors:
         raise TaskError("; ".join(errors))
-    return TestSpec(kind=kind, code=raw.get("code") or "", entry_point=entry_point, cases=cases)
+    return TestSpec(
+        kind=kind, code=raw.get("code") or "", entry_point=entry_point, cases=cases, limits=limits, **checking
+    )
 
 
 def parse_task(row: Any, index: int | None = None) -> CodeTask:
@@ -163,6 +236,11 @@ def task_to_row(task: CodeTask) -> dict[str, Any]:
         tests["code"] = task.tests.code
     if task.tests.entry_point:
         tests["entry_point"] = task.tests.entry_point
+    for key in ("checker", "abs_tol", "rel_tol"):
+        if getattr(task.tests, key) is not None:
+            tests[key] = getattr(task.tests, key)
+    if task.tests.limits:
+        tests["limits"] = dict(task.tests.limits)
     return {"id": task.id, "language": task.language, "solution": task.solution, "tests": tests, **task.extra}
 
 

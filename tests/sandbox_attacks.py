@@ -1,5 +1,8 @@
 """Hostile programs, one attack each, with the verdicts they may get (see tests/sandbox_cases.py).
 
+Attacks that burn CPU until their CPU-time limit get a long wall-clock backstop (60 s): on a machine others load
+heavily, 3 s of CPU can take longer than the default backstop, which would rightly make them "not judged".
+
 Containment attacks make their function correct only when every escape attempt failed, so `passed` is the proof
 that the sandbox held; forging attacks pair a wrong function with a trick that would fool a naive grader.
 """
@@ -7,6 +10,7 @@ that the sandbox held; forging attacks pair a wrong function with a trick that w
 from __future__ import annotations
 
 from tests.sandbox_cases import HOST_CANARIES, LOOPBACK_PORT, SECRET_ENV, Attack
+from tests.sandbox_forgery import forgery_attacks
 
 ADD_TESTS = {
     "kind": "assert",
@@ -36,10 +40,12 @@ def py(name: str, solution: str, expected: tuple[str, ...], why: str, tests: dic
     return attack
 
 
-def other(name: str, language: str, solution: str, tests: dict, expected: tuple[str, ...], why: str) -> Attack:
+def other(
+    name: str, language: str, solution: str, tests: dict, expected: tuple[str, ...], why: str, **limits
+) -> Attack:
     row = {"id": f"attack-{name}", "language": language, "solution": solution, "tests": tests}
     attack = Attack(name=name, row=row, expected=expected, why=why)
-    attack.limits.update(timeout_s=10.0)
+    attack.limits.update(limits)
     return attack
 
 
@@ -209,7 +215,7 @@ def add(a, b):
 ATTACKS: list[Attack] = [
     # ---------------------------------------------------------------- resource exhaustion
     py("fork_bomb", "import os\n" + CORRECT_ADD + "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
-       ("timeout",), "forks until the pids limit; every copy spins until the wall clock kills the namespace", timeout_s=3.0),
+       ("timeout",), "forks until the pids limit; the copies' CPU time together reaches the limit, the namespace is killed", cpu_time_s=3.0, timeout_s=60.0),
     py("thread_bomb", "import threading, time\n" + CORRECT_ADD + "while True:\n    threading.Thread(target=time.sleep, args=(60,)).start()\n",
        ("runtime_error",), "threads count against the pids limit: `can't start new thread` at import"),
     py("memory_bomb", "blocks = []\nwhile True:\n    blocks.append(bytearray(32 << 20))\n" + CORRECT_ADD,
@@ -222,7 +228,7 @@ ATTACKS: list[Attack] = [
     py("many_files", "import os\nfor d in ('/work', '/tmp'):\n    try:\n        for i in range(200000):\n            os.close(os.open(f'{d}/f{i}', os.O_CREAT | os.O_WRONLY))\n    except OSError:\n        pass\n" + CORRECT_ADD,
        ("passed",), "the inode limit of the work tmpfs stops it; the next job gets a fresh tmpfs"),
     py("sigterm_ignoring_loop", "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n\ndef add(a, b):\n    while True:\n        pass\n",
-       ("timeout",), "the wall-clock kill is SIGKILL to the whole namespace, so ignoring SIGTERM does not help", timeout_s=3.0),
+       ("timeout",), "the CPU-limit kill is SIGKILL to the whole namespace, so ignoring SIGTERM does not help", cpu_time_s=3.0, timeout_s=60.0),
     py("daemon", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(1.5)\n        open('/work/daemon_was_here', 'w').write('x')\n        time.sleep(600)\n    os._exit(0)\n" + CORRECT_ADD,
        ("passed",), "a setsid double-forked daemon dies with the pid namespace; the next run must not see it"),
     py("kill_parent", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + CORRECT_ADD,
@@ -269,13 +275,13 @@ ATTACKS: list[Attack] = [
     # ---------------------------------------------------------------- compiled languages
     other("c_exit_in_constructor", "c", "#include <stdlib.h>\n__attribute__((constructor)) static void early(void) { exit(0); }\nint gcd(int a, int b) { return 0; }\n", GCD_TESTS, ("failed",), "exit(0) before main leaves no evidence"),
     other("c_disable_assert", "c", "#define NDEBUG\n#include <assert.h>\n#define assert(x) ((void)0)\nint gcd(int a, int b) { return 0; }\n", GCD_TESTS, ("failed",), "assert is re-enabled and the solution's macros used by the tests are undefined"),
-    other("c_fork_bomb", "c", "#include <unistd.h>\nint main(void) { for (;;) fork(); }\n", DOUBLE_STDIO, ("timeout",), "pids limit + namespace kill"),
+    other("c_fork_bomb", "c", "#include <unistd.h>\nint main(void) { for (;;) fork(); }\n", DOUBLE_STDIO, ("timeout",), "pids limit; the copies' CPU time reaches the limit", cpu_time_s=3.0, timeout_s=60.0),
     other("c_memory_bomb", "c", "#include <stdlib.h>\n#include <string.h>\nint main(void) { for (;;) { char *p = malloc(1 << 24); if (p) memset(p, 1, 1 << 24); } }\n", DOUBLE_STDIO, ("memory_limit",), "memory cgroup"),
     other("js_memory_bomb", "javascript", "const a = [];\nfor (;;) a.push(new Array(1e6).fill(1));\n", DOUBLE_STDIO, ("memory_limit",), "V8's heap cap (sized from the memory limit) is reported as the memory limit"),
     other("java_memory_bomb", "java", "import java.util.*;\npublic class Main {\n    public static void main(String[] args) {\n        List<long[]> hog = new ArrayList<>();\n        for (;;) hog.add(new long[1 << 22]);\n    }\n}\n", DOUBLE_STDIO, ("memory_limit",), "the JVM's -Xmx (sized from the memory limit) is reported as the memory limit"),
     other("go_memory_bomb", "go", "package main\n\nfunc main() {\n\thog := [][]byte{}\n\tfor {\n\t\tb := make([]byte, 1<<24)\n\t\tfor i := range b {\n\t\t\tb[i] = 1\n\t\t}\n\t\thog = append(hog, b)\n\t}\n}\n", DOUBLE_STDIO, ("memory_limit",), "memory cgroup"),
     other("js_silence_console_assert", "javascript", "Object.defineProperty(console, 'assert', { value: () => {}, writable: false, configurable: false });\nfunction add(a, b) { return 0; }\n", {"kind": "assert", "code": "console.assert(add(2, 3) === 5);\n"}, ("failed", "runtime_error"), "console.assert is made to throw before the tests; freezing a silent one first makes that fail"),
-    other("js_busy_loop", "javascript", "for (;;) {}\n", DOUBLE_STDIO, ("timeout",), "wall-clock limit"),
+    other("js_busy_loop", "javascript", "for (;;) {}\n", DOUBLE_STDIO, ("timeout",), "CPU-time limit", cpu_time_s=3.0, timeout_s=60.0),
     other("java_thread_bomb", "java", "public class Main {\n    public static void main(String[] args) {\n        for (;;) new Thread(() -> { try { Thread.sleep(1000000); } catch (InterruptedException e) { } }).start();\n    }\n}\n", DOUBLE_STDIO, ("timeout", "runtime_error", "memory_limit"), "pids limit; the sleeping threads keep the JVM up until the wall-clock limit"),
     other("cpp_static_init_exit", "cpp", "#include <cstdlib>\nstruct Early { Early() { std::exit(0); } } early;\nint gcd(int a, int b) { return 0; }\n", GCD_TESTS, ("failed",), "a static constructor exiting early leaves no evidence"),
     other("java_static_init_exit", "java", "class Solution {\n    static { System.exit(0); }\n    long fib(int n) { return 0; }\n}\n", {"kind": "assert", "code": "public class Main {\n    public static void main(String[] args) {\n        if (new Solution().fib(10) != 55) throw new AssertionError();\n    }\n}"}, ("failed",), "System.exit in a static initializer"),
@@ -285,3 +291,5 @@ ATTACKS: list[Attack] = [
     other("cpp_compile_error", "cpp", "int gcd(int a, int b) { return a +; }\n", GCD_TESTS, ("compile_error",), "compiler errors are compile errors"),
     other("java_compile_error", "java", "class Solution { long fib(int n) { return n } }\n", {"kind": "assert", "code": "public class Main { public static void main(String[] a) { new Solution().fib(1); } }"}, ("compile_error",), "javac errors are compile errors"),
 ]  # fmt: skip
+
+ATTACKS += forgery_attacks(py, other, ADD_TESTS, GCD_TESTS)

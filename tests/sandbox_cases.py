@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 TASKS_PATH = Path(__file__).resolve().parents[1] / "data" / "code_tasks" / "tasks.jsonl"
-ATTACK_LIMITS = {"timeout_s": 10.0, "memory_mb": 256, "pids": 64}  # generous: CI machines are shared and slow
+ATTACK_LIMITS = {"cpu_time_s": 10.0, "memory_mb": 256, "pids": 64}  # generous: CI machines are shared and slow
 SECRET_ENV = "CODEALIGN_TEST_SECRET"  # set in the grader's environment by the tests; must never reach a sandbox
 HOST_CANARIES = (
     "/etc/codealign_pwned",
@@ -101,7 +101,7 @@ def probe():
 """
 PROBE_TESTS = """
 r = probe()
-assert r["work"] == ["_harness.py", "_harness_code.bin", "_harness_main.py", "solution.py"], r
+assert r["work"] == ["_harness.py", "_harness_code.bin", "_harness_src.bin", "solution.py"], r
 assert r["tmp"] == [], r
 assert r["strangers"] == [], r
 assert r["env"] == [], r
@@ -155,7 +155,7 @@ FIDELITY = [
 def bwrap_skip_reason() -> str | None:
     """Why the bwrap backend cannot run here (no bubblewrap, no shared rootfs), or None when it can."""
     from sandbox.base import SandboxError
-    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
+    from sandbox.bwrap.backend import bwrap_available, resolve_rootfs
 
     reason = bwrap_available()
     if reason:

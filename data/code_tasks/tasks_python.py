@@ -17,8 +17,10 @@ def _assert(tid, prompt, solution, code, perturbed, entry_point=None):
     }
 
 
-def _stdio(tid, prompt, solution, cases, perturbed, language="python"):
+def _stdio(tid, prompt, solution, cases, perturbed, language="python", checker=None):
     tests = {"kind": "stdio", "cases": [{"stdin": i, "stdout": o} for i, o in cases]}
+    if checker:
+        tests["checker"] = checker
     return {
         "id": tid,
         "language": language,
@@ -290,5 +292,6 @@ PYTHON_TASKS = [
         [
             "r, c = map(int, input().split())\nrows = [list(map(int, input().split())) for _ in range(r)]\nprint(' '.join(str(sum(x)) for x in rows))"
         ],
+        checker="exact",  # "one per line" is the task: its wrong-format perturbation passes a token checker
     ),
 ]

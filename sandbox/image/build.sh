@@ -19,8 +19,9 @@ IMAGE=${CODEALIGN_SANDBOX_IMAGE:-codealign-sandbox:latest}
 MIRROR=${CODEALIGN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 SANDBOX_UID=10001 # the unprivileged user every program runs as (both backends)
-# Toolchains: Python (+pytest), C, C++, Java, JavaScript, Go, Rust. procps gives `ps` for debugging only.
-PACKAGES="python3 python3-pytest gcc g++ libc6-dev openjdk-17-jdk-headless nodejs golang-go rustc"
+# Toolchains: Python (+pytest), C, C++, Java, JavaScript, Go (+testify, which HumanEval-X's Go tests import; in
+# GOPATH /usr/share/gocode), Rust.
+PACKAGES="python3 python3-pytest gcc g++ libc6-dev openjdk-17-jdk-headless nodejs golang-go golang-github-stretchr-testify-dev rustc"
 
 SCRIPT_PATH=$(readlink -f "${BASH_SOURCE[0]}")
 STAMP_HASH=$(sha256sum "$SCRIPT_PATH" | cut -c1-16)
@@ -62,8 +63,11 @@ build_rootfs() {
   add_user "$tmp"
   strip_rootfs "$tmp"
   echo "$STAMP_HASH" >"$tmp/etc/codealign-sandbox.stamp"
-  rm -rf "$ROOTFS" "$tmp.debootstrap.log" "$tmp.apt.log"
+  rm -rf "$ROOTFS.old" "$tmp.debootstrap.log" "$tmp.apt.log"
+  # Swap, then delete: sandboxes running meanwhile keep the old tree (bind-mounted), new ones get the new one.
+  if [[ -d "$ROOTFS" ]]; then mv "$ROOTFS" "$ROOTFS.old"; fi
   mv "$tmp" "$ROOTFS"
+  rm -rf "$ROOTFS.old"
 }
 
 configure_apt() {

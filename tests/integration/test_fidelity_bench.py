@@ -20,8 +20,11 @@ def test_humaneval_canonicals_pass_and_perturbations_fail_on_bwrap(capsys):
         pytest.skip(reason)
     from bench.fidelity import main
 
-    exit_code = main(["--backends", "bwrap", "--repeats", "1"])
+    exit_code = main(["--backends", "bwrap", "--repeats", "1", "--no-corpus"])
     out = capsys.readouterr().out
     assert exit_code == 0, out
     (line,) = [line for line in out.splitlines() if line.startswith("HumanEval")]
-    assert line.split()[:4] == ["HumanEval", "bwrap", "164", "164/164"], line
+    name, backend, programs, correct, wrong = line.split()[:5]
+    assert (name, backend, correct) == ("HumanEval", "bwrap", "164/164"), line
+    failed, perturbed = wrong.split("/")
+    assert failed == perturbed and int(programs) == 164 + int(perturbed), line  # no perturbation passes

@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
+from bench.subprocess_backend import SubprocessBackend
 from rewards.code_rewards import CodeGrader, SandboxSettings, code_rewards_batch
-from sandbox.api import get_backend, run_many
+from sandbox.api import BACKEND_NAMES, get_backend, run_many
 from sandbox.base import SandboxError, Status
 from tests.sandbox_cases import bwrap_skip_reason, one_per_language_and_kind
 
@@ -57,13 +58,15 @@ def test_grade_cli_writes_one_verdict_per_row(tmp_path, bwrap):
     verdicts = [json.loads(line) for line in out.read_text().splitlines()]
     assert [v["id"] for v in verdicts] == [r["id"] for r in rows]
     assert [v["passed"] for v in verdicts] == ["#" not in r["id"] for r in rows]
-    assert set(verdicts[0]) == {"id", "passed", "status", "duration_s", "detail"}
+    assert set(verdicts[0]) == {"id", "passed", "status", "judged", "tests_passed", "tests_total", "duration_s",
+                                "cpu_time_s", "detail"}  # fmt: skip
+    assert all(v["judged"] for v in verdicts)
 
 
 def test_grade_cli_rejects_a_bad_row_with_its_line(tmp_path):
     src = tmp_path / "tasks.jsonl"
     src.write_text(json.dumps({"id": "a", "language": "python", "solution": "", "tests": {"kind": "nope"}}) + "\n")
-    cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "subprocess", "--input", str(src), "--output", "-"]
+    cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "bwrap", "--input", str(src), "--output", "-"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "tasks.jsonl:1" in proc.stderr and "tests.kind" in proc.stderr
 
@@ -103,10 +106,25 @@ def test_subprocess_baseline_grades_python_like_the_sandbox():
         for row, ok in one_per_language_and_kind()
         if row["language"] == "python" and row["tests"]["kind"] != "pytest"
     ]
-    results = run_many([row for row, _ in rows], get_backend("subprocess"), jobs=2)
+    results = run_many([row for row, _ in rows], SubprocessBackend(), jobs=2)
     assert [r.passed for r in results] == [ok for _, ok in rows]
 
 
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown sandbox backend 'dokker'"):
         get_backend("dokker")
+    assert BACKEND_NAMES == ("bwrap", "docker")  # the baselines are bench/'s, not choices for users
+
+
+@pytest.mark.bwrap
+def test_grade_cli_all_tests_and_limits(tmp_path, bwrap):
+    row = {"id": "c", "language": "python", "solution": "x = int(input())\nprint(0 if x == 2 else x)\n",
+           "tests": {"kind": "stdio", "cases": [{"stdin": f"{i}\n", "stdout": f"{i}\n"} for i in (1, 2, 3)]}}  # fmt: skip
+    src = tmp_path / "tasks.jsonl"
+    src.write_text(json.dumps(row) + "\n")
+    cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "bwrap", "--input", str(src), "--output", "-"]
+    every = subprocess.run([*cmd, "--all-tests"], capture_output=True, text=True, timeout=300)
+    (verdict,) = [json.loads(line) for line in every.stdout.splitlines()]
+    assert (verdict["status"], verdict["tests_passed"], verdict["tests_total"]) == ("failed", 2, 3)
+    bad = subprocess.run([*cmd, "--cpu-time-s", "5", "--timeout-s", "1"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "below cpu_time_s" in bad.stderr

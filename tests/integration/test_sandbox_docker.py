@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from sandbox.base import File, Job, Limits, SandboxError, Step
-from tests.integration.docker_helpers import (
+from tests.integration.sandbox_helpers import (
     assert_slot_clean,
     docker_or_skip,
     host_pids_with,
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
 @pytest.fixture(scope="module")
 def pool():
-    from sandbox.docker_backend import DockerBackend
+    from sandbox.docker.backend import DockerBackend
 
     client = docker_or_skip()
     backend = DockerBackend(pool_size=1, limits=Limits())
@@ -159,7 +159,7 @@ def test_writes_outside_the_work_dir_fail(pool, marker):
 
 
 def test_host_environment_and_supervisor_environ_are_invisible(pool, monkeypatch):
-    from sandbox.docker_container import BASE_ENV
+    from sandbox.docker.container import BASE_ENV
 
     monkeypatch.setenv("CODEALIGN_TEST_SECRET", "hunter2")
     source = (
@@ -221,7 +221,7 @@ def test_killing_the_supervisor_is_refused(pool, marker):
 
 
 def test_sandbox_error_when_the_engine_is_unreachable(monkeypatch, tmp_path):
-    from sandbox.docker_backend import DockerBackend
+    from sandbox.docker.backend import DockerBackend
 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such-docker.sock")
     with pytest.raises(SandboxError, match="start_docker.sh"):

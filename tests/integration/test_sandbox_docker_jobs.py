@@ -9,14 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sandbox.base import File, Job, Limits, Step
-from tests.integration.docker_helpers import assert_slot_clean, docker_or_skip, pool_containers, run_one, wait_for
+from tests.integration.sandbox_helpers import assert_slot_clean, docker_or_skip, pool_containers, run_one, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
 
 @pytest.fixture(scope="module")
 def pool():
-    from sandbox.docker_backend import DockerBackend
+    from sandbox.docker.backend import DockerBackend
 
     docker_or_skip()
     backend = DockerBackend(pool_size=2)
@@ -156,7 +156,7 @@ def test_concurrent_jobs_each_get_their_own_clean_container(pool):
 
 
 def test_docker_run_backend_uses_and_removes_a_fresh_container():
-    from sandbox.docker_backend import DockerRunBackend
+    from bench.docker_run_backend import DockerRunBackend
 
     client = docker_or_skip()
     backend = DockerRunBackend()
@@ -173,7 +173,7 @@ def test_container_killed_mid_job_is_retried_once_in_a_fresh_one():
     import threading
     import time
 
-    from sandbox.docker_backend import DockerBackend
+    from sandbox.docker.backend import DockerBackend
 
     client = docker_or_skip()
     with DockerBackend(pool_size=1) as backend:
@@ -200,7 +200,7 @@ def test_containers_go_away_when_the_grader_is_killed(tmp_path):
 
     client = docker_or_skip()
     script = (
-        "import sys, time\nfrom sandbox.docker_backend import DockerBackend\n"
+        "import sys, time\nfrom sandbox.docker.backend import DockerBackend\n"
         "backend = DockerBackend(pool_size=2)\nprint(backend.pool_label, flush=True)\ntime.sleep(60)\n"
     )
     grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=os.getcwd())

@@ -11,8 +11,8 @@ import threading
 import pytest
 
 from sandbox.base import File, Job, Limits, SandboxError, Step, StepResult
-from sandbox.docker_channel import Channel
-from sandbox.docker_container import Sandbox, job_payload, needs_recycle
+from sandbox.docker.channel import Channel
+from sandbox.docker.container import Sandbox, job_payload, needs_recycle
 
 
 def mux(stream: int, payload: bytes) -> bytes:

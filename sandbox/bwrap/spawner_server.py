@@ -1,5 +1,5 @@
 """A slot's spawner for the bwrap backend (standard library only): `python -I -S spawner_server.py SOCKET_FD NETNS
-[CGROUP_PROCS_FILE ...]`, started once per slot by `sandbox.spawner.Spawner`.
+[CGROUP_PROCS_FILE ...]`, started once per slot by `sandbox.bwrap.spawner.Spawner`.
 
 Why it exists: every bwrap run used to join the slot's control groups itself (writing a pid into `cgroup.procs`
 takes a kernel lock that stalls every fork on the machine under cgroup v1) and created and tore down a network

@@ -1,4 +1,4 @@
-"""Shared helpers for the Docker sandbox tests: engine/image detection, a clean-slot probe, host process checks."""
+"""Shared helpers for the sandbox backend tests: engine/image detection, a clean-slot probe, host process checks."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ print(json.dumps({"pids": pids, "self": os.getpid(), "listing": listing, "uid": 
 
 def docker_or_skip():
     """A pinged Docker client with the sandbox image present, or skip with the reason."""
-    from sandbox.docker_container import DEFAULT_IMAGE, docker_client
+    from sandbox.docker.container import DEFAULT_IMAGE, docker_client
 
     try:
         client = docker_client()
@@ -66,21 +66,26 @@ def assert_slot_clean(backend) -> None:
 
 def host_pids_with(marker: str) -> list[int]:
     """Host processes whose command line contains `marker` (containers' processes are visible on the host)."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                if marker.encode() in f.read():
-                    found.append(int(name))
-        except OSError:
-            continue
-    return found
+    return [pid for pid, cmdline in _processes("cmdline") if marker.encode() in cmdline and pid != os.getpid()]
+
+
+def _processes(name: str):
+    """(pid, bytes of /proc/<pid>/<name>) for every process that still exists while it is read."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/{name}", "rb") as f:
+                    yield int(entry), f.read()
+            except OSError:
+                continue
+
+
+def _status_fields(status: bytes) -> dict[str, str]:
+    return dict(line.split(":", 1) for line in status.decode(errors="replace").splitlines() if ":" in line)
 
 
 def pool_containers(client, pool_label: str, filters: dict | None = None) -> list:
-    from sandbox.docker_container import LABEL
+    from sandbox.docker.container import LABEL
 
     # sparse: listing must not inspect each container, which races with the engine's auto-removal (NotFound)
     labels = {"label": f"{LABEL}.pool={pool_label}", **(filters or {})}
@@ -100,16 +105,37 @@ def wait_for(predicate, timeout_s: float = 15.0) -> bool:
 def sandbox_program_pids(uid: int = 10001) -> list[int]:
     """Host processes running as the sandbox program uid inside a Docker container (the supervisors are root)."""
     found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+    for pid, status in _processes("status"):
         try:
-            with open(f"/proc/{name}/status") as f:
-                uid_line = next(line for line in f if line.startswith("Uid:"))
-            with open(f"/proc/{name}/cgroup") as f:
+            with open(f"/proc/{pid}/cgroup") as f:
                 in_docker = "docker" in f.read()
-        except (OSError, StopIteration):
+        except OSError:
             continue
-        if int(uid_line.split()[1]) == uid and in_docker:
-            found.append(int(name))
+        if int(_status_fields(status)["Uid"].split()[1]) == uid and in_docker:
+            found.append(pid)
     return found
+
+
+def host_processes_of(uids: set[int], settle_s: float = 3.0) -> list[tuple]:
+    """Processes of `uids` on the host, waiting `settle_s` for exiting ones to be reaped (asynchronous)."""
+    deadline = time.monotonic() + settle_s
+    while (found := _scan_uids(uids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def _scan_uids(uids: set[int]) -> list[tuple]:
+    found = []
+    for pid, status in _processes("status"):
+        fields = _status_fields(status)
+        if int(fields["Uid"].split()[1]) in uids:
+            found.append((pid, fields["Name"].strip(), fields["State"].strip(), int(fields["PPid"])))
+    return found
+
+
+def assert_bwrap_host_clean(backend) -> None:
+    """Nothing of a one-slot bwrap backend's runs is left: no process of the slot's uid, an empty slot cgroup."""
+    slot = backend._slots[0]
+    assert slot.leftovers == 0, "processes outlived their sandbox and had to be killed by the backend"
+    assert host_processes_of({slot.uid}) == [], "a process of the slot's uid is still running on the host"
+    assert slot.cgroup is None or slot.cgroup.pids(keep=slot.spawner.pid) == []

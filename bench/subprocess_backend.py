@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 
 from sandbox.base import File, Job, Step, StepResult, run_steps_until_failure
-from sandbox.process import run_process
+from sandbox.bwrap.process import run_process
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +53,14 @@ class SubprocessBackend:
                         env[key] = os.path.join(workdir, "." + key.lower())
                 raw = run_process(
                     _host_argv(step.argv), cwd=workdir, env=env, stdin=step.stdin,
-                    timeout_s=step.timeout_s or job.limits.timeout_s, output_bytes=job.limits.output_bytes,
+                    timeout_s=step.wall_timeout_s(job.limits), output_bytes=job.limits.output_bytes,
                 )  # fmt: skip
                 return StepResult(
                     name=step.name, exit_code=raw.exit_code, stdout=raw.stdout, stderr=raw.stderr,
                     duration_s=raw.duration_s, timed_out=raw.timed_out, output_truncated=raw.output_truncated,
                 )  # fmt: skip
 
-            return run_steps_until_failure(job.steps, run_one)
+            return run_steps_until_failure(job, run_one)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,7 +1,7 @@
-"""Grader side of a slot's spawner (see `sandbox/spawner_server.py` for why it exists and its protocol).
+"""Grader side of a slot's spawner (see `sandbox/bwrap/spawner_server.py` for why it exists and its protocol).
 
 `Spawner.spawn(argv, ...)` starts one program through the slot's spawner and returns a `SpawnedProcess`, which
-`sandbox.process.supervise` drives like a `subprocess.Popen`: pipes for stdin/stdout/stderr, `poll`, `wait`, `kill`.
+`sandbox.bwrap.process.supervise` drives like a `subprocess.Popen`: pipes for stdin/stdout/stderr, `poll`, `wait`, `kill`.
 A spawner that dies, hangs or answers out of protocol raises `SandboxError` and is restarted on the next run.
 """
 
@@ -122,11 +122,11 @@ class Spawner:
 
 
 class SpawnedProcess:
-    """A program started by a `Spawner`, with the parts of `subprocess.Popen` that `sandbox.process` uses."""
+    """A program started by a `Spawner`, with the parts of `subprocess.Popen` that `sandbox.bwrap.process` uses."""
 
     def __init__(self, spawner: Spawner, pid: int, pidfd: int | None, stdin_w: int, stdout_r: int, stderr_r: int):
         self.spawner, self.pid, self.pidfd = spawner, pid, pidfd
-        self.stdin = open(stdin_w, "wb", buffering=0)  # noqa: SIM115 (closed by sandbox.process)
+        self.stdin = open(stdin_w, "wb", buffering=0)  # noqa: SIM115 (closed by sandbox.bwrap.process)
         self.stdout = open(stdout_r, "rb", buffering=0)  # noqa: SIM115
         self.stderr = open(stderr_r, "rb", buffering=0)  # noqa: SIM115
         self.returncode: int | None = None

@@ -1,6 +1,6 @@
 """One hardened sandbox container with its supervisor: creation config, job encoding, one job's round trip.
 
-The pool and the isolation notes live in `sandbox.docker_backend`.
+The pool and the isolation notes live in `sandbox.docker.backend`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from sandbox.base import File, Job, Limits, SandboxError, Step, StepResult
-from sandbox.docker_channel import Channel
+from sandbox.base import File, Job, Limits, SandboxError, StepResult
+from sandbox.docker.channel import Channel
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ DEFAULT_IMAGE = os.environ.get("CODEALIGN_SANDBOX_IMAGE", "codealign-sandbox:lat
 SUPERVISOR_USER = "0:0"  # root with only SUPERVISOR_CAPS; programs run as uid 10001 without any
 SUPERVISOR_CAPS = ["SETUID", "SETGID", "KILL"]  # drop to the program uid; kill its processes
 WORKDIR = "/work"
-SUPERVISOR_SOURCE = Path(__file__).with_name("docker_supervisor.py").read_text()
+SUPERVISOR_SOURCE = (Path(__file__).parents[1] / "guest" / "docker_supervisor.py").read_text()
 SUPERVISOR_MEMORY_MB = 48  # headroom for the supervisor itself on top of the job's memory_mb
 SUPERVISOR_PIDS = 4
 TMP_MB = 64  # size of the /tmp tmpfs (HOME, caches such as GOCACHE live there)
@@ -79,18 +79,19 @@ def job_payload(job: Job) -> dict:
                 "argv": list(step.argv),
                 "stdin": base64.b64encode(step.stdin).decode(),
                 "files": [_file_payload(f) for f in step.files],
-                "hidden": list(getattr(step, "hidden", ())),
-                "timeout_s": step.timeout_s,
+                "hidden": list(step.hidden),
+                "seal": list(step.seal),
+                "timeout_s": step.wall_timeout_s(job.limits),
+                "cpu_time_s": step.cpu_limit_s(job.limits),
                 "stop_on_failure": step.stop_on_failure,
                 "env": [list(kv) for kv in step.env],
             }
         )
     files = [_file_payload(f) for f in job.files]
-    return {"op": "job", "steps": steps, "files": files, "limits": asdict(job.limits), "env": BASE_ENV}
-
-
-def _step_timeout_s(step: Step, limits: Limits) -> float:
-    return step.timeout_s or limits.timeout_s
+    payload = {"op": "job", "steps": steps, "files": files, "limits": asdict(job.limits), "env": BASE_ENV}
+    if job.stop_after is not None:
+        payload["stream"] = True  # the supervisor asks after each step whether to go on
+    return payload
 
 
 def _step_result(raw: dict) -> StepResult:
@@ -104,6 +105,9 @@ def _step_result(raw: dict) -> StepResult:
         oom_killed=bool(raw.get("oom_killed", False)),
         output_truncated=bool(raw.get("output_truncated", False)),
         skipped=bool(raw.get("skipped", False)),
+        cpu_time_s=None if raw.get("cpu_time_s") is None else float(raw["cpu_time_s"]),
+        cpu_limited=bool(raw.get("cpu_limited", False)),
+        starved=None if raw.get("starved") is None else bool(raw["starved"]),
     )
 
 
@@ -114,8 +118,9 @@ def needs_recycle(reply: dict, results: list[StepResult]) -> str:
     if reply.get("leftovers"):
         return f"{reply['leftovers']} process(es) outlived their step"
     for r in results:
-        if r.timed_out or r.oom_killed or r.output_truncated:
-            return f"step {r.name!r}: timed_out={r.timed_out} oom_killed={r.oom_killed} flood={r.output_truncated}"
+        if r.timed_out or r.cpu_limited or r.oom_killed or r.output_truncated:
+            return (f"step {r.name!r}: timed_out={r.timed_out} cpu_limited={r.cpu_limited} oom_killed={r.oom_killed} "
+                    f"flood={r.output_truncated}")  # fmt: skip
     return ""
 
 
@@ -173,9 +178,15 @@ class Sandbox:
 
     def run(self, job: Job) -> tuple[list[StepResult], str]:
         """Run one job; returns the step results and why this container must be recycled ('' if reusable)."""
-        budget_s = sum(_step_timeout_s(s, job.limits) for s in job.steps) + PROTOCOL_SLACK_S * (1 + len(job.steps))
+        budget_s = sum(s.wall_timeout_s(job.limits) for s in job.steps) + PROTOCOL_SLACK_S * (1 + len(job.steps))
         self.channel.send(job_payload(job))
         reply = self.channel.recv(timeout_s=budget_s)
+        index = 0
+        while "step" in reply:  # streamed (Job.stop_after): the decision to go on is made here
+            stop = job.stop_after(index, _step_result(reply["step"]))
+            self.channel.send({"op": "stop" if stop else "next"})
+            index += 1
+            reply = self.channel.recv(timeout_s=budget_s)
         self.jobs_run += 1
         if not reply.get("ok"):
             raise SandboxError(f"sandbox supervisor failed: {reply.get('error')}")

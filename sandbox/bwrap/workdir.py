@@ -57,6 +57,20 @@ def _remove(name: str, dir_fd: int) -> None:
         os.unlink(name, dir_fd=dir_fd)
 
 
+def _read_regular(name: str, dir_fd: int) -> bytes:
+    """The bytes of a regular file (never through a symlink the program planted)."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SandboxError(f"{name} is not a regular file; cannot seal it")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _open_dir(parts: list[str], root_fd: int, create: bool) -> int:
     fd = os.dup(root_fd)
     for part in parts:
@@ -166,6 +180,33 @@ class SlotDir:
                 os.fchown(fd, self.owner_uid, self.owner_uid)
         finally:
             os.close(fd)
+
+    def seal(self, paths: Iterable[str]) -> None:
+        """Make files the program built (a binary holding the harness's nonce) root-owned and execute-only: a new
+        copy written by root with mode 0111 replaces each, so the program can run it but never read it. Without
+        root the copy would be the program's own: nothing is sealed then."""
+        if os.geteuid() != 0:
+            return
+        root_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for path in paths:
+                parts = _check_relative(path)
+                dir_fd = _open_dir(parts[:-1], root_fd, create=False)
+                try:
+                    content = _read_regular(parts[-1], dir_fd)
+                    _remove(parts[-1], dir_fd)
+                    fd = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o111, dir_fd=dir_fd)
+                    try:
+                        view = memoryview(content)
+                        while view:
+                            view = view[os.write(fd, view) :]
+                        os.fchmod(fd, 0o111)
+                    finally:
+                        os.close(fd)
+                finally:
+                    os.close(dir_fd)
+        finally:
+            os.close(root_fd)
 
     def hide(self, paths: Iterable[str]) -> None:
         root_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY)

@@ -3,7 +3,7 @@
 Requests are written raw to the container's stdin; replies arrive on stdout wrapped in Docker's stream multiplexing
 (8-byte header: stream type, 3 zero bytes, big-endian payload size; used whenever the container has no TTY, see the
 Engine API "Attach to a container" docs). Inside that, both directions carry frames of a 4-byte big-endian length
-followed by UTF-8 JSON, matching `sandbox/docker_supervisor.py`.
+followed by UTF-8 JSON, matching `sandbox/guest/docker_supervisor.py`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Trusted supervisor that runs as PID 1 inside each warm sandbox container (standard library only).
 
-Started by `sandbox.docker_backend` as `python3 -I -S -c <this file's source>`, so the image never needs
+Started by `sandbox.docker.backend` as `python3 -I -S -c <this file's source>`, so the image never needs
 rebuilding when this file changes. It reads jobs from stdin and writes results to stdout, both as frames of a 4-byte
 big-endian length followed by UTF-8 JSON (bytes fields base64). For each job it places the files, runs every step in
 its own session with a wall-clock deadline, then kills every other process in the container, wipes the writable
@@ -40,6 +40,7 @@ SANDBOX_UID = 10001  # programs run as this uid; the supervisor is root with onl
 PR_SET_DUMPABLE = 4
 KILL_ROUNDS = 50  # kill(-1) passes before a fork bomb is declared unkillable and the container recycled
 READ_CHUNK = 65536
+CPU_POLL_S = 0.05  # how often a running step's CPU time is read
 LINGER_GRACE_S = 0.05
 
 
@@ -193,6 +194,78 @@ def oom_kills():
     return None
 
 
+def cgroup_cpu_s():
+    """CPU time of everything in this container's cgroup (v2 cpu.stat, else v1 cpuacct), or None."""
+    try:
+        with open("/sys/fs/cgroup/cpu.stat") as f:
+            for line in f:
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) / 1e6
+    except OSError:
+        pass
+    try:
+        with open("/sys/fs/cgroup/cpuacct/cpuacct.usage") as f:
+            return int(f.read()) / 1e9
+    except (OSError, ValueError):
+        return None
+
+
+def own_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """CPU seconds of a step's processes: the container's counter less this supervisor's own CPU since the start."""
+
+    def __init__(self):
+        self.start, self.own = cgroup_cpu_s(), own_cpu_s()
+
+    def used_s(self):
+        now = cgroup_cpu_s()
+        if now is None or self.start is None:
+            return None
+        return max(0.0, (now - self.start) - (own_cpu_s() - self.own))
+
+
+def runnable_s():
+    """Seconds the programs' live threads spent on a CPU or waiting for one (schedstat), for the backstop."""
+    total_ns = 0
+    for pid in other_pids():
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    on_cpu, waiting = f.read().split()[:2]
+                total_ns += int(on_cpu) + int(waiting)
+            except (OSError, ValueError):
+                continue
+    return total_ns / 1e9
+
+
+def seal_file(rel_path):
+    """Replace a file the program built by a root-owned copy of mode 0111: it runs, but cannot be read."""
+    full = os.path.join(WORKDIR, rel_path)
+    fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{rel_path} is not a regular file")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    purge(full, keep_top=False)
+    fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o111)
+    with os.fdopen(fd, "wb") as f:
+        f.write(b"".join(chunks))
+    os.chmod(full, 0o111)
+
+
 def safe_parent(rel_path):
     """Make the parent dirs of rel_path under WORKDIR root-owned real dirs, replacing whatever the program planted.
 
@@ -224,13 +297,15 @@ def place_file(spec):
     os.chmod(full, mode)
 
 
-def child_setup(fsize_bytes):
+def child_setup(fsize_bytes, cpu_limit_s):
     def setup():
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # so the child may write its own oom_score_adj
         with open("/proc/self/oom_score_adj", "w") as f:
             f.write("1000")
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes))
+        cpu = int(cpu_limit_s) + 2  # per process, also where the container's counter cannot be read
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         for sig in signal.Signals:  # undo our SIG_IGN: ignored dispositions survive execve
             if sig not in (signal.SIGKILL, signal.SIGSTOP):
                 with contextlib.suppress(OSError, ValueError):
@@ -257,7 +332,9 @@ class StepRun:
         self.truncated = False
         self.timed_out = False
         self.stdin = base64.b64decode(step.get("stdin", ""))
-        self.timeout_s = float(step.get("timeout_s") or limits["timeout_s"])
+        self.timeout_s = float(step["timeout_s"])  # the wall-clock backstop (the host derives it)
+        self.cpu_limit_s = float(step["cpu_time_s"])
+        self.cpu_limited, self.starved, self.meter = False, None, CpuMeter()
         env = dict(job["env"])
         env.update(dict(step.get("env", ())))
         self.proc = subprocess.Popen(
@@ -272,7 +349,7 @@ class StepRun:
             user=SANDBOX_UID,
             group=SANDBOX_UID,
             extra_groups=[],
-            preexec_fn=child_setup(int(limits["workdir_mb"]) * 1024 * 1024),
+            preexec_fn=child_setup(int(limits["workdir_mb"]) * 1024 * 1024, self.cpu_limit_s),
         )
 
     def collect(self):
@@ -287,18 +364,24 @@ class StepRun:
         pidfd = exit_notifier(self.proc.pid)  # readable when the program exits: no polling delay
         if pidfd is not None:
             sel.register(pidfd, selectors.EVENT_READ, "exit")
-        deadline = time.monotonic() + self.timeout_s
+        started = time.monotonic()
+        deadline = started + self.timeout_s
         while self.proc.poll() is None and not self.truncated:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.timed_out = True
+                self.starved = runnable_s() >= 0.5 * (time.monotonic() - started)  # before the kill
                 break
-            for key, _ in sel.select(left if pidfd is not None else min(left, 0.01)):
+            used = self.meter.used_s()
+            if used is not None and used > self.cpu_limit_s:
+                self.cpu_limited = True
+                break
+            for key, _ in sel.select(min(left, CPU_POLL_S if pidfd is not None else 0.01)):  # no pidfd: poll exits
                 if key.data == "stdin":
                     self.feed(sel, key.fileobj)
                 elif key.data != "exit":
                     self.read(sel, key)
-        if not self.timed_out and not self.truncated:
+        if not (self.timed_out or self.truncated or self.cpu_limited):
             self.drain(sel)
         sel.close()
         if pidfd is not None:
@@ -343,7 +426,9 @@ class StepRun:
         exit_code = self.proc.poll()
         oom_after = oom_kills()
         oom = oom_before is not None and oom_after is not None and oom_after > oom_before
-        if self.timed_out or oom:
+        if exit_code == -signal.SIGXCPU:
+            self.cpu_limited = True  # RLIMIT_CPU of one process
+        if self.timed_out or oom or self.cpu_limited:
             exit_code = None  # killed by us or by the kernel: there is no exit status of the program's own
         elif exit_code is not None and exit_code < 0:
             exit_code = 128 - exit_code  # killed by a signal: the shell's convention
@@ -353,9 +438,12 @@ class StepRun:
             "stdout": base64.b64encode(bytes(self.out["stdout"])).decode(),
             "stderr": base64.b64encode(bytes(self.out["stderr"])).decode(),
             "duration_s": time.monotonic() - started,
-            "timed_out": self.timed_out,
+            "timed_out": self.timed_out and not self.cpu_limited,
             "oom_killed": oom,
             "output_truncated": self.truncated,
+            "cpu_time_s": self.meter.used_s(),
+            "cpu_limited": self.cpu_limited,
+            "starved": self.starved,
         }
 
 
@@ -387,7 +475,9 @@ def run_step(step, job):
     return result, leftovers
 
 
-def run_job(job):
+def run_job(job, stdin=None, stdout=None):
+    """Run a job's steps. With "stream", each step's result goes to the host at once, and the host answers
+    {"op": "next"} or {"op": "stop"} (its fail-fast decision: the verdict is made there, outside the sandbox)."""
     results, leftovers, stopped = [], 0, False
     for spec in job.get("files", ()):
         place_file(spec)
@@ -398,9 +488,27 @@ def run_job(job):
         result, left = run_step(step, job)
         leftovers += left
         kill_everything()
+        if result.get("exit_code") == 0 and step.get("seal"):
+            try:
+                for rel_path in step["seal"]:
+                    seal_file(rel_path)
+            except OSError as exc:
+                result["exit_code"], result["stderr"] = (
+                    1,
+                    base64.b64encode(f"sandbox: seal failed: {exc}".encode()).decode(),
+                )
         results.append(result)
-        failed = result.get("timed_out") or result.get("oom_killed") or result.get("exit_code") != 0
+        failed = (
+            result.get("timed_out")
+            or result.get("cpu_limited")
+            or result.get("oom_killed")
+            or result.get("exit_code") != 0
+        )
         stopped = bool(step.get("stop_on_failure", True) and failed)
+        if job.get("stream") and not stopped:
+            write_frame(stdout, {"ok": True, "step": result})
+            answer = read_frame(stdin)
+            stopped = answer is None or answer.get("op") != "next"
     return {"ok": True, "results": results, "leftovers": leftovers, "dirty": reset()}
 
 
@@ -419,7 +527,7 @@ def main():
             write_frame(stdout, {"ok": True, "dirty": dirty_reasons()})
             continue
         try:
-            reply = run_job(request)
+            reply = run_job(request, stdin, stdout)
         except Exception as exc:  # reported to the host, which recycles this container
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "dirty": ["supervisor error"]}
         write_frame(stdout, reply)

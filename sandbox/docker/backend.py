@@ -1,5 +1,5 @@
-"""Docker backends: a warm pool of hardened containers (`DockerBackend`) and a fresh container per job
-(`DockerRunBackend`, the slow baseline the benchmark compares against).
+"""Docker backend: a warm pool of hardened containers (`DockerBackend`). (A fresh container per job, the slow
+baseline the benchmark compares against, is `bench.docker_run_backend.DockerRunBackend`.)
 
 Every container is created with: no network (`network_mode=none`), memory limit == memory+swap limit, a pids limit,
 a CPU quota (`nano_cpus`), a read-only root filesystem with tmpfs `/work` (the work dir) and `/tmp`, a private IPC
@@ -7,17 +7,19 @@ namespace with a small `/dev/shm`, all capabilities dropped but SETUID/SETGID/KI
 `no-new-privileges`, programs as the unprivileged uid 10001 with no capabilities, core dumps off, no logs kept.
 The engine is found through `DOCKER_HOST` (`docker.from_env()`), so remote engines work unchanged: the only channel is the attached stdin/stdout stream, no bind mount, no host socket.
 
-Inside each container a trusted supervisor (`sandbox/docker_supervisor.py`) is PID 1. It runs every step in its
-own session with a wall-clock deadline, kills every other process after each step (`kill(-1, SIGKILL)` from PID 1
+Inside each container a trusted supervisor (`sandbox/guest/docker_supervisor.py`) is PID 1. It runs every step in its
+own session with a CPU-time limit (the container cgroup's CPU counter less its own, read every 50 ms; RLIMIT_CPU per
+process besides) and a wall-clock backstop (at which the programs' schedstat tells starved from idle, as for bwrap),
+seals the files a step lists (root-owned copies of mode 0111), kills every other process after each step (`kill(-1, SIGKILL)` from PID 1
 reaches daemons that left the session), wipes `/work`, `/tmp`, `/dev/shm` and verifies the container is clean before
-replying. The pool removes and replaces a container after any timeout, OOM kill, output flood, process that
+replying. The pool removes and replaces a container after any time limit, OOM kill, output flood, process that
 outlived its step, failed verification or protocol anomaly, so one fork bomb or disk fill cannot affect later runs.
 
 What is isolated: network, host filesystem (read-only image root, nothing of the host mounted), host processes
 (own pid namespace), the docker socket (absent), host environment (the job gets a fixed, scrubbed environment; the
 supervisor's `/proc/1/environ` belongs to another uid and is non-dumpable), memory/pids/CPU/disk (cgroup limits,
 tmpfs sizes and inode counts), privileges (no capabilities, no setuid gain), the supervisor and the files it placed
-(another uid; see `sandbox/docker_supervisor.py`).
+(another uid; see `sandbox/guest/docker_supervisor.py`).
 What is not: the kernel is shared with the host (a kernel exploit escapes; use gVisor/Kata via the engine's runtime
 for that); the supervisor is uid 0 of the container (not user-namespaced) holding SETUID/SETGID/KILL, so a bug in it
 that a program could exploit would give those, though never DAC_OVERRIDE/SYS_ADMIN or a host mount; within one
@@ -38,14 +40,14 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from sandbox.base import Job, Limits, SandboxError, StepResult
-from sandbox.docker_container import DEFAULT_IMAGE, LABEL, Sandbox, container_limits, docker_client
+from sandbox.docker.container import DEFAULT_IMAGE, LABEL, Sandbox, container_limits, docker_client
 
 log = logging.getLogger(__name__)
 
 ACQUIRE_TIMEOUT_S = 600.0  # a slot is always handed back; waiting longer means the pool is broken
 
 
-def _check_image(client, image: str) -> None:
+def check_image(client, image: str) -> None:
     try:
         client.images.get(image)
     except Exception as exc:
@@ -68,7 +70,7 @@ class DockerBackend:
         if pool_size < 1:
             raise ValueError(f"pool_size must be >= 1, got {pool_size}")
         self.client = docker_client(client)
-        _check_image(self.client, image)
+        check_image(self.client, image)
         self.image = image
         self.pool_size = pool_size
         self.limits = limits or Limits()
@@ -78,7 +80,7 @@ class DockerBackend:
         self._closed = False
         self._lock = threading.Lock()
         self._remover = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-rm")
-        self._finalizer = weakref.finalize(self, _remove_pool_containers, self.client, self.pool_label)
+        self._finalizer = weakref.finalize(self, remove_pool_containers, self.client, self.pool_label)
         self._start_pool()
 
     # --- pool management -------------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ class DockerBackend:
             if box is not None:
                 self._discard(box)
         self._remover.shutdown(wait=True)
-        _remove_pool_containers(self.client, self.pool_label)
+        remove_pool_containers(self.client, self.pool_label)
         self._finalizer.detach()
 
     def __enter__(self) -> DockerBackend:
@@ -202,41 +204,7 @@ class DockerBackend:
         self.close()
 
 
-class DockerRunBackend(DockerBackend):
-    """A fresh hardened container per job, removed afterwards (like `docker run --rm` per program).
-
-    Same isolation and supervisor as the pool; it exists as the baseline the pool is benchmarked against.
-    """
-
-    name = "docker-run"
-
-    def __init__(self, limits: Limits | None = None, image: str = DEFAULT_IMAGE, client=None):
-        self.client = docker_client(client)
-        _check_image(self.client, image)
-        self.image = image
-        self.limits = limits or Limits()
-        self.pool_label = uuid.uuid4().hex[:12]
-        self._closed = False
-        self._finalizer = weakref.finalize(self, _remove_pool_containers, self.client, self.pool_label)
-
-    def execute(self, job: Job) -> list[StepResult]:
-        if self._closed:
-            raise SandboxError("this DockerRunBackend was closed; create a new one")
-        box = self._new_sandbox(job.limits)
-        try:
-            results, _ = box.run(job)
-        finally:
-            box.channel.close()
-            box.remove()
-        return results
-
-    def close(self) -> None:
-        self._closed = True
-        _remove_pool_containers(self.client, self.pool_label)
-        self._finalizer.detach()
-
-
-def _remove_pool_containers(client, pool_label: str) -> None:
+def remove_pool_containers(client, pool_label: str) -> None:
     """Force-remove every container labelled with this pool (also at interpreter exit, if close() was skipped)."""
     from docker.errors import APIError, NotFound
 
