@@ -1,7 +1,8 @@
 """Code reward: extract the program from a completion, run it against the task's tests in a sandbox, 1.0 or 0.0.
 
-`None` means the sample cannot be judged (no usable tests); an infrastructure failure raises `SandboxError` and is
-never scored 0. The sandbox is not found through any global: a `CodeGrader` is built from `SandboxSettings` (backend
+`None` means the sample cannot be judged (no usable tests, or a sandbox outcome that is no verdict about the program:
+the wall-clock backstop of a starved machine, logged as `sandbox/not_judged`); an infrastructure failure raises
+`SandboxError` and is never scored 0. The sandbox is not found through any global: a `CodeGrader` is built from `SandboxSettings` (backend
 name, limits, concurrency) when the reward is built, owns its backend (started on first use, or at once with
 `open()`), and is handed to the scorer. Every graded batch reports its sandbox statistics to the caller's
 `log_metric` (`sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`).
@@ -116,9 +117,13 @@ def task_for(tests: dict[str, Any], language: str) -> CodeTask | None:
         return None
 
 
-def _score(result: ExecResult) -> float:
+def _score(result: ExecResult) -> float | None:
+    """1.0 / 0.0 for a verdict; None for an outcome that is no verdict about the program (the wall-clock backstop
+    of a starved machine), which the caller counts; an infrastructure failure raises."""
     if result.status is Status.SANDBOX_ERROR:
         raise SandboxError(f"sandbox failure while grading: {result.detail}")
+    if not result.judged:
+        return None
     return 1.0 if result.passed else 0.0
 
 
@@ -154,6 +159,8 @@ def code_rewards_batch(
     if log_metric is not None:
         for key, value in sandbox_metrics([r.duration_s for r in results], time.perf_counter() - start).items():
             log_metric(key, value)
+        if results:  # programs the sandbox could not judge: no reward, counted (never a 0)
+            log_metric("sandbox/not_judged", float(sum(not r.judged for r in results)))
     return rewards
 
 

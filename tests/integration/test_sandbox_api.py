@@ -87,6 +87,22 @@ def test_code_reward_batch_and_its_sandbox_metrics(bwrap):
 
 
 @pytest.mark.bwrap
+def test_a_starved_program_gets_no_reward_and_is_counted(bwrap):
+    """The wall-clock backstop of a machine too busy to give the program its CPU is no verdict: reward None, not 0."""
+    import os
+
+    from bench.cpu_hog import CpuHog
+    from sandbox.base import Limits
+
+    logged = {}
+    grader = CodeGrader(SandboxSettings(jobs=1, limits=Limits(cpu_time_s=6.0, timeout_s=6.0)), backend=bwrap)
+    spin = "```python\nwhile True:\n    pass\n```"
+    with CpuHog(4 * (os.cpu_count() or 1)):
+        rewards = code_rewards_batch([spin], [ADD_TESTS], "python", grader, log_metric=logged.__setitem__)
+    assert rewards == [None] and logged["sandbox/not_judged"] == 1.0
+
+
+@pytest.mark.bwrap
 def test_sandbox_failure_raises_instead_of_scoring_zero():
     broken = get_backend("bwrap", slots=1)
     broken.close()  # its work dir and cgroup are gone: every run is an infrastructure failure now
