@@ -39,7 +39,7 @@ def fenced(code: str) -> str:
 PLANTED = [
     # (completion, passed, pass fraction, outcome)
     (fenced("def add(a, b):\n    return a + b\n"), True, 1.0, "passed"),
-    (fenced("def add(a, b):\n    return a + b if a >= 0 else 0\n"), False, 2 / 3, "wrong_answer"),  # fails one of 3
+    (fenced("def add(a, b):\n    return abs(a) + b\n"), False, 2 / 3, "wrong_answer"),  # add(-1, 1) gives 2
     (fenced("def add(a, b):\n    return a * b\n"), False, 1 / 3, "wrong_answer"),  # only add(0, 0) == 0 holds
     (fenced("def add(a, b)\n    return a + b\n"), False, 0.0, "compile_error"),  # missing colon
     (fenced("def add(a, b):\n    return undefined_name\n"), False, 0.0, "runtime_error"),
