@@ -46,7 +46,7 @@ CONTEST_ROWS = [
             "hidden_tests.cases": 3,
             "tests.checker": "float",
             "tests.abs_tol": 1e-5,
-            "tests.limits": {"timeout_s": 5.0, "memory_mb": 277},  # 2 * 2 s + 1 s; ceil(256e6 / 2**20) + 32
+            "tests.limits": {"cpu_time_s": 5.0, "memory_mb": 757},  # 2 * 2 s + 1 s; ceil(256e6 / 2**20) + 512
             "meta.source": "codeforces",
         },
         right="print(sum(map(int, input().split())))\n",
@@ -69,7 +69,7 @@ CONTEST_ROWS = [
             "input_file": "",
             "output_file": "",
         },
-        {"tests.limits": {"timeout_s": 4.0, "memory_mb": 288}},
+        {"tests.limits": {"cpu_time_s": 4.0, "memory_mb": 768}},
         right="print(int(input()) / 2)\n",  # 1.5, not 1.500000
         wrong="print(int(input()) // 2)\n",
         needs_float_checker=True,

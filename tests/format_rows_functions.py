@@ -172,7 +172,7 @@ FUNCTION_ROWS = [
             "memory_limit": "256 megabytes",
             "Expected Time Complexity": None,
         },
-        {"tests.checker": "tokens", "tests.limits": {"timeout_s": 3.0, "memory_mb": 288}, "id": "taco/0"},
+        {"tests.checker": "tokens", "tests.limits": {"cpu_time_s": 3.0, "memory_mb": 768}, "id": "taco/0"},
         right="import sys\nn, *xs = map(int, sys.stdin.read().split())\nprint(sum(xs[:n]))\n",
         wrong="print(0)\n",
     ),

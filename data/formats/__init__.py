@@ -18,7 +18,7 @@ Canonical row (every key always present; None where it does not apply)::
 becomes the graded program through `program_for(row, code)`: HumanEval completions complete the prompt
 (`humaneval_program`), and APPS/TACO/LiveCodeBench programs get the imports their graders prepend
 (meta["preamble"]). Stdio tests carry `checker` (exact | tokens | float, with abs_tol/rel_tol) and, where the format
-publishes limits, `limits` {timeout_s, memory_mb, output_bytes}; see each adapter module for the choices.
+publishes limits, `limits` {cpu_time_s, memory_mb, output_bytes}; see each adapter module for the choices.
 
     from data.formats import load_rows, load_benchmark
     rows = list(load_rows("taco_test.parquet", limit=100))      # format detected from the columns

@@ -19,14 +19,17 @@ Checker = Literal["exact", "tokens", "float"]
 
 # The sandbox's default output cap per stream per step (sandbox.base.Limits.output_bytes); data/ does not import
 # sandbox/, so the number is repeated here. An expected output near it needs a larger cap or a correct program fails.
-SANDBOX_OUTPUT_BYTES = 64 * 1024
-# Contest limits are CPU time on the judge for any language; the sandbox's limit is wall clock on shared hardware
-# and includes the interpreter's start-up, so a Python run gets twice the limit plus one second.
+SANDBOX_OUTPUT_BYTES = 16 * 1024 * 1024
+# Contest limits are CPU time on the judge, tuned for C++; the sandbox judges CPU time too (`cpu_time_s`, its
+# wall-clock backstop derived from it), including the interpreter's start-up, so a Python run gets twice the
+# limit plus one second.
 CONTEST_TIME_FACTOR = 2.0
 CONTEST_TIME_SLACK_S = 1.0
-# CodeContests' own tester sets the address-space limit to the problem's limit plus 32 MiB "for the interpreter /
-# binary itself" (execution/tester_sandboxer.cc); the same allowance is added to the sandbox's memory limit.
-INTERPRETER_MEMORY_MB = 32
+# The sandbox's memory limit covers the whole job: its default (sandbox.base.Limits.memory_mb, 768 MiB) is 256 MiB of
+# data plus 512 MiB for the interpreters the Python harness runs (two) or a runtime's own heap headroom. A problem's
+# own memory limit replaces the 256 MiB of data; the allowance stays. (CodeContests' tester adds only 32 MiB "for the
+# interpreter / binary itself", execution/tester_sandboxer.cc, for one process under an address-space limit.)
+INTERPRETER_MEMORY_MB = 512
 
 # What the APPS, TACO and LiveCodeBench graders put in front of every candidate program before running it: the
 # LeetCode-style starter code they ship uses `List[int]` and friends without importing them. Ours is the typing
@@ -166,7 +169,7 @@ def contest_limits(time_limit_s: float | None, memory_limit_bytes: int | None) -
     """Sandbox limits from a contest problem's own limits (either may be missing)."""
     limits: dict[str, Any] = {}
     if time_limit_s and time_limit_s > 0:
-        limits["timeout_s"] = round(CONTEST_TIME_FACTOR * time_limit_s + CONTEST_TIME_SLACK_S, 3)
+        limits["cpu_time_s"] = round(CONTEST_TIME_FACTOR * time_limit_s + CONTEST_TIME_SLACK_S, 3)
     if memory_limit_bytes and memory_limit_bytes > 0:
         limits["memory_mb"] = math.ceil(memory_limit_bytes / 2**20) + INTERPRETER_MEMORY_MB
     return limits

@@ -70,16 +70,16 @@ def test_taco_memory_limit(text, size):
 
 def test_contest_limits_scale_time_and_add_interpreter_memory():
     # 2 x 1.5 s + 1 s of start-up; 256 MiB + the 32 MiB CodeContests' tester allows for the interpreter
-    assert contest_limits(1.5, 256 * 2**20) == {"timeout_s": 4.0, "memory_mb": 288}
+    assert contest_limits(1.5, 256 * 2**20) == {"cpu_time_s": 4.0, "memory_mb": 768}
     assert contest_limits(None, None) == {} and contest_limits(0, 0) == {}
 
 
 def test_large_expected_output_raises_the_output_cap():
     small = [{"stdin": "", "stdout": "x" * 1000}]
-    large = [{"stdin": "", "stdout": "x" * 40000}]
-    assert output_limit(small) == {} and output_limit(large) == {"output_bytes": 2 * 40000 + 4096}
-    tests = stdio_tests(large, checker="exact", limits={"timeout_s": 3.0})
-    assert tests["limits"] == {"timeout_s": 3.0, "output_bytes": 84096} and "abs_tol" not in tests
+    large = [{"stdin": "", "stdout": "x" * 9_000_000}]  # over half of the sandbox's 16 MiB default
+    assert output_limit(small) == {} and output_limit(large) == {"output_bytes": 2 * 9_000_000 + 4096}
+    tests = stdio_tests(large, checker="exact", limits={"cpu_time_s": 3.0})
+    assert tests["limits"] == {"cpu_time_s": 3.0, "output_bytes": 18_004_096} and "abs_tol" not in tests
 
 
 @pytest.mark.parametrize(
