@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.args import MixtureArguments
+from alignment.evaluation.callback import EvalArguments, attach_evaluation
 from alignment.run.config import find_config, parse_or_exit
 from alignment.run.process import setup_logging
 
@@ -116,8 +117,8 @@ def main(argv: list[str] | None = None) -> str:
     from rewards.registry import build_reward_functions, needs_sandbox
 
     # ---- parse -------------------------------------------------------------------------------------------------
-    recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
-    args, model_args, training_args, record_args = recipe.configs
+    recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments, EvalArguments), argv)
+    args, model_args, training_args, record_args, eval_args = recipe.configs
     setup_logging()
     if not model_args.model_name_or_path:
         raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> str:
         callbacks=run.callbacks,
         record=record_args,
     )
+    attach_evaluation(trainer, eval_args)  # held-out pass@k / accuracy every eval_every_steps steps
     trainer.train(resume_from_checkpoint=run.resume_from)
 
     # ---- save --------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alignment.evaluation.grading import grade, math_gold
+from alignment.evaluation.grading import Graded, grade, math_gold
 from alignment.evaluation.prompts import Problem
 from alignment.evaluation.records import ResultsFile, chunked
 from alignment.model.generation import CompletionSampler, SamplingSettings
@@ -104,6 +104,13 @@ def run_chunk(
         "grading_s": round(grading_s, 3),
         "new_tokens": sampler.new_tokens - tokens_before,
     }
+    return problem_rows(problems, completions, graded, timing)
+
+
+def problem_rows(
+    problems: Sequence[Problem], completions: Sequence[list[str]], graded: Sequence[Graded], timing: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The per-problem results rows (`alignment.evaluation.records`)."""
     rows = []
     for problem, samples, result in zip(problems, completions, graded):
         row = {"id": problem.id, "task": problem.task, "source": problem.row["source"], "prompt": problem.text}

