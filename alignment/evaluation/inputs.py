@@ -7,6 +7,7 @@ everything at once. Problem rows are loaded here too: a file in no known format 
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import logging
 from collections import Counter
@@ -219,3 +220,74 @@ def load_samples(path: str, rows: Sequence[dict[str, Any]]) -> tuple[dict[str, l
     if len(counts) > 1:
         problems.append(f"{path}: problems have different numbers of samples ({dict(counts)}); give each the same n")
     return samples, problems
+
+
+# ---------------------------------------------------------------- the command line's inputs, checked together
+def settings_of(args: argparse.Namespace) -> dict[str, Any]:
+    """What the per-problem results depend on (the models and the k list do not: results are per model, and every
+    k is computed from the same samples)."""
+    from alignment.model.generation import choose_backend
+
+    keys = ("benchmark", "data", "format", "split", "limit", "n", "temperature", "top_p", "max_new_tokens")
+    keys += ("chat_template", "prompt_suffix", "batch_size", "seed")
+    settings = {k: getattr(args, k) for k in keys}
+    if args.samples:  # given completions: what matters is their content
+        return {**settings, "samples": {path: file_digest(path) for path in args.samples}}
+    return {**settings, "generation_backend": choose_backend(args.generation_backend)}
+
+
+def file_digest(path: str) -> str | None:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16] if Path(path).is_file() else None
+
+
+def check_inputs(args: argparse.Namespace) -> tuple[list[dict], list[str], dict[str, dict], list[str]]:
+    """(judgeable problem rows, ids left out, given samples per --samples file, problems with the inputs):
+    everything is checked before a model loads."""
+    from alignment.evaluation.records import settings_problems
+
+    rows, found = load_problem_rows(args.benchmark, args.data, args.format, args.limit, args.split)
+    samples: dict[str, dict] = {}
+    if args.samples and (args.model or args.baseline):
+        found.append("--samples grades given completions: leave out --model and --baseline")
+    elif not args.samples and not args.model:
+        found.append("name --model (one or more checkpoints) or --samples (files of completions to grade)")
+    for path in args.samples if rows else []:
+        samples[path], problems = load_samples(path, rows)
+        found += problems
+        counts = {len(samples[path].get(str(r["id"]), [])) for r in rows} - {0}
+        args.n = counts.pop() if len(counts) == 1 else args.n
+    found += sampling_problems(
+        args.n, args.k, args.temperature, args.top_p, args.max_new_tokens, sampled=not args.samples
+    )
+    if args.chat_template not in CHAT_TEMPLATES:
+        found.append(f"--chat_template {args.chat_template!r} is not one of {', '.join(CHAT_TEMPLATES)}")
+    if args.generation_backend not in GENERATION_BACKENDS:
+        found.append(f"--generation_backend {args.generation_backend!r}: one of {', '.join(GENERATION_BACKENDS)}")
+    elif args.generation_backend == "vllm-server" and not args.server_url:
+        found.append("--generation_backend vllm-server needs --server_url (the `vllm serve` address)")
+    for flag, value in (("--batch_size", args.batch_size), ("--limit", args.limit or 1)):
+        if value < 1:
+            found.append(f"{flag} {value} must be at least 1")
+    unknown = sorted(set(args.report_to) - {"none", "wandb", "tensorboard"})
+    if unknown:
+        found.append(f"--report_to {' '.join(unknown)}: choose from none, wandb, tensorboard")
+    for model in dict.fromkeys([*args.model, *([args.baseline] if args.baseline else [])]):
+        found += checkpoint_problems(model, args.chat_template)
+    found += sandbox_problems(rows, args.backend, args.jobs)
+    rows, excluded = split_judgeable(rows)
+    if excluded and not rows:
+        found.append(f"no problem can be judged: the checker cannot use any of the {len(excluded)} gold answers")
+    if not found and not args.overwrite:
+        found += settings_problems(output_dir_for(args), settings_of(args))
+    return rows, excluded, samples, found
+
+
+def output_dir_for(args: argparse.Namespace) -> Path:
+    """`--output_dir`, else `outputs/eval/<benchmark>-<digest of the settings>`: the same command resumes."""
+    from alignment.evaluation.outputs import benchmark_label
+    from alignment.evaluation.records import settings_digest
+
+    label = benchmark_label(args.benchmark, args.data)
+    return args.output_dir or Path("outputs/eval") / f"{label}-{settings_digest(settings_of(args))}"

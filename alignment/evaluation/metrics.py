@@ -88,3 +88,23 @@ def markdown_table(results: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     note = f"\n\nΔ: paired difference against the baseline {results['baseline']}" if results.get("baseline") else ""
     return "\n".join(lines) + note + "\n"
+
+
+def model_summary(
+    rows: Sequence[dict[str, Any]],
+    ks: Sequence[int],
+    greedy: bool,
+    baseline: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One model's entry of results.json: problems, figures, paired differences, outcome counts, timings."""
+    from alignment.evaluation.harness import timing_totals
+
+    entry = {
+        "problems": len(rows),
+        "metrics": {name: interval.__dict__ for name, interval in summarize(rows, ks, greedy).items()},
+        "outcomes": outcome_counts(rows),
+        "timing": timing_totals(rows),
+    }
+    if baseline is not None:
+        entry["paired_difference"] = {k: v.__dict__ for k, v in paired(rows, baseline, ks, greedy).items()}
+    return entry

