@@ -228,3 +228,34 @@ def test_gpu_script_fallback_writes_samples_that_the_command_grades(tiny_base_mo
         results = main(["--benchmark", "humaneval", "--limit", "5", "--samples", str(tmp_path / "samples.jsonl"),
                         "--output_dir", str(tmp_path / "out")])  # fmt: skip
         assert results["models"][str(tmp_path / "samples.jsonl")]["problems"] == 5
+
+
+def test_figures_reach_tensorboard_and_wandb(tmp_path, monkeypatch):
+    """`--report_to`: the figures of results.json as `eval/<benchmark>/<figure>` on both dashboards (wandb offline)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from alignment.evaluate import main
+    from data.formats import load_benchmark
+    from tests.integration.wandb_records import history_rows, read_finished_records
+
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    rows = load_benchmark("math_small", limit=4)  # two right answers and two wrong ones, per problem
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("".join(
+        json.dumps({"id": r["id"], "completion": f"The answer is \\boxed{{{r['answer'] if i < 2 else 'x'}}}."}) + "\n"
+        for r in rows for i in range(4)
+    ))  # fmt: skip
+    out = tmp_path / "out"
+    results = main(["--benchmark", "math_small", "--limit", "4", "--samples", str(samples), "--k", "1", "4",
+                    "--output_dir", str(out), "--report_to", "tensorboard", "wandb"])  # fmt: skip
+    figures = results["models"][str(samples)]["metrics"]
+    assert figures["pass@1"]["estimate"] == 0.5 and figures["pass@4"]["estimate"] == 1.0
+    assert figures["maj@4"]["estimate"] == 0.5  # 2 right against 2 of the one wrong answer: a tie, worth half
+
+    [logdir] = (out / "tensorboard").iterdir()
+    events = EventAccumulator(str(logdir), size_guidance={"scalars": 0}).Reload()
+    assert [(e.step, e.value) for e in events.Scalars("eval/math_small/pass@1")] == [(0, 0.5)]
+    assert events.Scalars("eval/math_small/maj@4_high")[0].value == pytest.approx(figures["maj@4"]["high"])
+    [run_dir] = (out / "wandb").glob("offline-run-*")
+    [row] = [r for r in history_rows(read_finished_records(run_dir)) if "eval/math_small/pass@4" in r]
+    assert row["eval/math_small/pass@4"] == 1.0 and row["eval/math_small/pass@1"] == 0.5
