@@ -201,7 +201,7 @@ def collect(args: CollectArguments, recipe: Any = None) -> dict:
     """Sample and label every missing shard; return the summary (also written to `summary.json`)."""
     from tqdm.auto import tqdm
 
-    from alignment.model.generation import Sampler, render_prompts
+    from alignment.model.generation import CompletionSampler, render_prompts
     from alignment.model.loading import load_tokenizer, resolve_model_path
     from alignment.run.files import write_atomic, write_jsonl_atomic
     from data.loading import with_instruction
@@ -222,8 +222,9 @@ def collect(args: CollectArguments, recipe: Any = None) -> dict:
     # ---- sample and label, shard by shard -------------------------------------------------------------------------
     model_path = resolve_model_path(args.model_name_or_path)
     tokenizer = load_tokenizer(model_path, args.chat_template)
-    sampler = Sampler(model_path, args.generation_backend, args.vllm_server_url, args.generation_batch_size,
-                      args.chat_template)  # fmt: skip
+    sampler = CompletionSampler(
+        model_path, args.generation_backend, args.vllm_server_url, args.generation_batch_size, args.chat_template
+    )
     needs_sandbox = any(r["task"] == "code" for r in rows)
     grader = CodeGrader(args.sandbox_settings()).open() if needs_sandbox else None
     timing = Counter()

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from alignment.args import MixtureArguments
+from alignment.evaluation.callback import EvalArguments, attach_evaluation
 from alignment.iterative import RefreshArguments
 from alignment.reward_args import RewardArguments
 from alignment.run.config import parse_or_exit
@@ -131,8 +132,8 @@ def main(argv: list[str] | None = None) -> str:
     from rewards.registry import needs_sandbox
 
     # ---- parse -------------------------------------------------------------------------------------------------
-    recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
-    args, model_args, training_args, record_args = recipe.configs
+    recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments, EvalArguments), argv)
+    args, model_args, training_args, record_args, eval_args = recipe.configs
     setup_logging()
     if not model_args.model_name_or_path:
         raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> str:
         record=record_args,
     )
     add_refresh(trainer, args)
+    attach_evaluation(trainer, eval_args)  # held-out pass@k / accuracy every eval_every_steps steps
     trainer.train(resume_from_checkpoint=run.resume_from)
 
     # ---- save --------------------------------------------------------------------------------------------------

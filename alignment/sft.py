@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.args import MixtureArguments
+from alignment.evaluation.callback import EvalArguments, attach_evaluation
 from alignment.run.config import parse_or_exit
 from alignment.run.process import setup_logging, world_size
 
@@ -121,8 +122,8 @@ def main(argv: list[str] | None = None) -> str:
     from data.loading import map_rows, mix_sources, sft_example
 
     # ---- parse -------------------------------------------------------------------------------------------------
-    recipe = parse_or_exit((SFTArguments, ModelConfig, SFTConfig, RecordArguments), argv)
-    args, model_args, training_args, record_args = recipe.configs
+    recipe = parse_or_exit((SFTArguments, ModelConfig, SFTConfig, RecordArguments, EvalArguments), argv)
+    args, model_args, training_args, record_args, eval_args = recipe.configs
     setup_logging()
     if not model_args.model_name_or_path:
         raise SystemExit(
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> str:
         processing_class=tokenizer,
         callbacks=run.callbacks,
     )
+    attach_evaluation(trainer, eval_args)  # held-out pass@k / accuracy every eval_every_steps steps
     trainer.train(resume_from_checkpoint=run.resume_from)
 
     # ---- save --------------------------------------------------------------------------------------------------

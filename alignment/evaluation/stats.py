@@ -32,7 +32,9 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> Interval:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends, not 1e-17 of rounding
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return Interval(p, low, high)
 
 
 def paired_difference(after: Sequence[float], before: Sequence[float], z: float = Z95) -> Interval:
@@ -45,3 +47,21 @@ def paired_difference(after: Sequence[float], before: Sequence[float], z: float 
     var = sum((d - mean) ** 2 for d in diffs) / (n - 1)
     half = z * math.sqrt(var / n)
     return Interval(mean, mean - half, mean + half)
+
+
+def mean_interval(values: Sequence[float], z: float = Z95) -> Interval:
+    """Mean of per-problem scores in [0, 1] with a 95% interval over problems.
+
+    All-binary scores (greedy accuracy, pass@k with k = n) get the Wilson interval; fractional ones (pass@k and
+    maj@k estimated from n > k samples) a normal interval from the sample std over problems, clipped to [0, 1]."""
+    n = len(values)
+    if n == 0:
+        raise ValueError("an interval needs at least one problem")
+    if all(v in (0, 1) for v in values):
+        return wilson_interval(int(sum(values)), n, z)
+    mean = sum(values) / n
+    if n < 2:
+        return Interval(mean, 0.0, 1.0)  # one fractional score says nothing about the spread over problems
+    var = sum((v - mean) ** 2 for v in values) / (n - 1)
+    half = z * math.sqrt(var / n)
+    return Interval(mean, max(0.0, mean - half), min(1.0, mean + half))

@@ -155,9 +155,10 @@ class RunLogCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
+        last_step = state.global_step if state.global_step > 0 else -1  # a fresh run drops step-0 rows too
         for path in (self.path, self.path.with_name(COMPLETIONS_NAME)):
             if path.exists():
-                truncate_metrics(path, last_step=state.global_step)
+                truncate_metrics(path, last_step=last_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:

@@ -109,13 +109,15 @@ def test_killed_and_resumed_run_ends_like_the_uninterrupted_one(reference_run, r
 def test_manifest_config_reproduces_the_run_config(reference_run):
     from trl import GRPOConfig, ModelConfig
 
+    from alignment.evaluation.callback import EvalArguments
     from alignment.grpo import GRPOArguments
     from alignment.run.config import parse_recipe
     from alignment.run.tracking import RecordArguments
 
     manifest = json.loads((reference_run / "manifest.json").read_text())
     replay = parse_recipe(
-        (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), ["--config", str(reference_run / "config.yaml")]
+        (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments, EvalArguments),
+        ["--config", str(reference_run / "config.yaml")],
     )
     assert json.loads(json.dumps(replay.resolved())) == manifest["config"]
     assert manifest["world_size"] == 1 and manifest["seeds"]["seed"] == 0

@@ -7,6 +7,7 @@ import yaml
 from trl import GRPOConfig, ModelConfig, RewardConfig, SFTConfig
 
 from alignment.collect import CollectArguments
+from alignment.evaluation.callback import EvalArguments
 from alignment.grpo import GRPOArguments
 from alignment.pipeline import PipelineArguments
 from alignment.reward_model import RewardModelArguments
@@ -16,8 +17,8 @@ from alignment.sft import SFTArguments
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = {
-    "sft": (SFTArguments, ModelConfig, SFTConfig, RecordArguments),
-    "grpo": (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments),
+    "sft": (SFTArguments, ModelConfig, SFTConfig, RecordArguments, EvalArguments),
+    "grpo": (GRPOArguments, ModelConfig, GRPOConfig, RecordArguments, EvalArguments),
     "collect": (CollectArguments,),
     "pipeline": (PipelineArguments,),
     "reward_model": (RewardModelArguments, ModelConfig, RewardConfig, RecordArguments),
@@ -53,7 +54,7 @@ def test_faithful_grpo_recipe_sets_the_deepseekmath_objective(tmp_path):
         STAGES["grpo"],
         ["--config", str(ROOT / "configs/grpo/deepseek_coder_v2_lite.yaml"), "--output_dir", str(tmp_path)],
     )
-    _, _, grpo, _ = recipe.configs
+    _, _, grpo, _, _ = recipe.configs
     assert grpo.loss_type == "grpo" and grpo.beta == 0.04 and grpo.use_bias_correction_kl is False
     assert grpo.scale_rewards == "group" and grpo.num_generations == 64 and grpo.max_completion_length == 1024
     assert grpo.learning_rate == 1e-6 and grpo.num_iterations == 1
@@ -64,7 +65,7 @@ def test_sft_recipe_carries_paper_schedule(tmp_path):
         STAGES["sft"],
         ["--config", str(ROOT / "configs/sft/deepseek_coder_v2_lite.yaml"), "--output_dir", str(tmp_path)],
     )
-    ours, _, sft, _ = recipe.configs
+    ours, _, sft, _, _ = recipe.configs
     assert sft.lr_scheduler_type == "cosine" and sft.warmup_steps == 100 and sft.learning_rate == 5e-6
     assert ours.tokens_per_batch == 1_000_000 and ours.total_tokens == 1_000_000_000
 
