@@ -36,8 +36,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from alignment.args import MixtureArguments
-from alignment.run.config import find_config, parse_or_exit
+from alignment.args import MixtureArguments, RecordArguments
+from alignment.run.cli import run_cli
+from alignment.run.config import TRL, find_config, parse_recipe
 from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -72,14 +73,12 @@ class GRPOArguments(MixtureArguments):
         return SandboxSettings(backend=self.sandbox_backend, jobs=self.sandbox_jobs)
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
-        from trl import GRPOConfig
-
         from rewards.registry import unknown_rewards
 
         problems = super().problems(configs) + unknown_rewards(self.reward_funcs) + self.sandbox_settings().problems()
         if not self.reward_names():
             problems.append("no reward: list registry names in `reward_funcs` and/or set `reward_model_path`")
-        training_args = find_config(configs, GRPOConfig)
+        training_args = find_config(configs, "GRPOConfig")
         weights = training_args.reward_weights if training_args is not None else None
         if weights is not None and len(weights) != len(self.reward_names()):
             problems.append(
@@ -87,6 +86,27 @@ class GRPOArguments(MixtureArguments):
                 f"{self.reward_names()}: give one weight per reward, in that order"
             )
         return problems
+
+    def row_mapper(self):
+        from data.loading import grpo_example
+
+        return grpo_example
+
+    def input_problems(self, configs: Sequence[Any] = ()) -> list[str]:
+        """The data (as every stage), the reward model's path, and the sandbox engine when a reward runs code."""
+        from alignment.run.inputs import model_problems, sandbox_problems
+        from rewards.registry import needs_sandbox
+
+        problems = super().input_problems(configs)
+        if self.reward_model_path:
+            problems += model_problems(self.reward_model_path, "reward_model_path")
+        if needs_sandbox(self.reward_funcs) and not self.sandbox_settings().problems():
+            problems += sandbox_problems(self.sandbox_backend)
+        return problems
+
+
+# The recipe's dataclasses; TRL's are named, not imported, so a recipe is checked before torch loads.
+CONFIGS = (GRPOArguments, TRL.ModelConfig, TRL.GRPOConfig, RecordArguments)
 
 
 def warn_if_not_faithful(training_args) -> None:
@@ -105,22 +125,18 @@ def warn_if_not_faithful(training_args) -> None:
 
 
 def main(argv: list[str] | None = None) -> str:
-    from trl import GRPOConfig, ModelConfig
+    # ---- parse: keys, values, data rows, model paths, output directory and sandbox, before torch is imported -----
+    recipe = parse_recipe(CONFIGS, argv, prog="python -m alignment.grpo", doc=__doc__, check_inputs=True)
+    args, model_args, training_args, record_args = recipe.configs
+    setup_logging()
 
     from alignment.model.generation import resolve_vllm
     from alignment.model.loading import dtype_name, load_tokenizer, resolve_model_path
     from alignment.run.record import start_run
-    from alignment.run.tracking import RecordArguments
     from alignment.trainers import CodealignGRPOTrainer
     from data.loading import add_instruction, grpo_example, map_rows, mix_sources
     from rewards.registry import build_reward_functions, needs_sandbox
 
-    # ---- parse -------------------------------------------------------------------------------------------------
-    recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
-    args, model_args, training_args, record_args = recipe.configs
-    setup_logging()
-    if not model_args.model_name_or_path:
-        raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
     warn_if_not_faithful(training_args)
     resolve_vllm(training_args)  # no CUDA or no vllm: HF generate, with a warning
 
@@ -174,4 +190,4 @@ def main(argv: list[str] | None = None) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)
