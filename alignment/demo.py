@@ -17,6 +17,8 @@ import logging
 import time
 from pathlib import Path
 
+from alignment.run.cli import ArgumentParser, UsageError, raise_problems, run_cli
+
 logger = logging.getLogger(__name__)
 
 SFT_RECIPE = "configs/sft/demo_cpu.yaml"
@@ -34,16 +36,40 @@ def build_base_model(output_dir: Path, seed: int) -> Path:
     return build_tiny_model(output_dir, corpus, vocab_size=400, hidden_size=128, num_layers=4, num_heads=4, seed=seed)
 
 
-def run_stages(out: Path, seed: int, extra: list[str]) -> tuple[Path, Path]:
+def stage_args(out: Path, seed: int, extra: list[str]) -> dict[str, list[str]]:
+    """Each stage's command line: its recipe, the model it starts from, its output directory, and the extras."""
+    common = ["--seed", str(seed), "--report_to", "none", *extra]
+    sft_args = ["--config", SFT_RECIPE, "--model_name_or_path", str(out / "base"), "--output_dir", str(out / "sft")]
+    grpo_args = ["--config", GRPO_RECIPE, "--model_name_or_path", str(out / "sft"), "--output_dir", str(out / "grpo")]
+    return {"sft": sft_args + common, "grpo": grpo_args + common}
+
+
+def check_inputs(out: Path, stages: dict[str, list[str]]) -> None:
+    """Both recipes with the extra keys, the bundled data and the output directory, before anything is built; the
+    problems of all of them in one message (a typo in the extras is named once, not once per stage)."""
+    from alignment import grpo, sft
+    from alignment.run.config import check_recipe
+    from alignment.run.inputs import output_dir_problems
+    from data.checks import source_problems
+    from data.loading import grpo_example, sft_example
+
+    problems = output_dir_problems(str(out), "--output_dir")
+    problems += source_problems(TRAIN_DATA, sft_example) + source_problems(TEST_DATA, grpo_example)
+    for stage, args in ((sft, stages["sft"]), (grpo, stages["grpo"])):
+        try:
+            check_recipe(stage.CONFIGS, args)
+        except UsageError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    raise_problems(problems, "the demo's settings")
+
+
+def run_stages(out: Path, seed: int, stages: dict[str, list[str]]) -> tuple[Path, Path]:
     from alignment import grpo, sft
 
-    base = build_base_model(out / "base", seed)
-    common = ["--seed", str(seed), "--report_to", "none", *extra]
-    sft_dir = out / "sft"
-    sft.main(["--config", SFT_RECIPE, "--model_name_or_path", str(base), "--output_dir", str(sft_dir), *common])
-    grpo_dir = out / "grpo"
-    grpo.main(["--config", GRPO_RECIPE, "--model_name_or_path", str(sft_dir), "--output_dir", str(grpo_dir), *common])
-    return sft_dir, grpo_dir
+    build_base_model(out / "base", seed)
+    sft.main(stages["sft"])
+    grpo.main(stages["grpo"])
+    return out / "sft", out / "grpo"
 
 
 def summarize(before, after, n: int, timings: dict[str, float], out: Path) -> dict:
@@ -67,21 +93,30 @@ def main(argv: list[str] | None = None) -> dict:
     from alignment.evaluate import evaluate_math, load_eval_rows
     from alignment.run.process import setup_logging
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output_dir", type=Path, default=Path("outputs/demo"))
+    parser = ArgumentParser(
+        prog="python -m alignment.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Any other `--key value` goes to both stages' recipes (e.g. `--max_steps 2`; see "
+        "`python -m alignment.sft --help`). Bad input ends with `error:` lines and exit status 2; `--debug` (or "
+        "CODEALIGN_DEBUG=1) shows the traceback.",
+    )
+    parser.add_argument("--output_dir", type=Path, default=Path("outputs/demo"), help="default: outputs/demo")
     parser.add_argument("--eval_problems", type=int, default=400, help="held-out problems (at least 200)")
     parser.add_argument("--seed", type=int, default=0)
     args, extra = parser.parse_known_args(argv)  # anything else goes to both stages, e.g. --max_steps 2
-    setup_logging()
     if args.eval_problems < 200:
         parser.error("--eval_problems must be at least 200 for a meaningful interval")
     out = args.output_dir
+    stages = stage_args(out, args.seed, extra)
+    check_inputs(out, stages)
+    setup_logging()
     out.mkdir(parents=True, exist_ok=True)
     rows = load_eval_rows(TEST_DATA, args.eval_problems)
     timings: dict[str, float] = {}
 
     start = time.perf_counter()
-    sft_dir, grpo_dir = run_stages(out, args.seed, extra)
+    sft_dir, grpo_dir = run_stages(out, args.seed, stages)
     timings["training_s"] = round(time.perf_counter() - start, 1)
     start = time.perf_counter()
     before = evaluate_math(str(sft_dir), rows, max_new_tokens=24)
@@ -113,11 +148,11 @@ def render(summary: dict) -> str:
         f"  GRPO improvement beyond noise: {verdict}",
         f"  wall time: training {summary['wall_time_s']['training_s']} s, evaluation {summary['wall_time_s']['evaluation_s']} s",
         f"  checkpoints: {summary['outputs']['sft']} (SFT), {summary['outputs']['grpo']} (GRPO)",
-        f"  metrics: {summary['outputs']['results']}; training logs in each checkpoint's trainer_state.json",
+        f"  metrics: {summary['outputs']['results']}; training logs in each stage's metrics.jsonl",
         "=" * 78,
     ]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -90,4 +90,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    from alignment.run.cli import run_cli
+
+    run_cli(main)

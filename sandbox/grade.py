@@ -5,7 +5,8 @@
 Input rows: {"id", "language", "solution", "tests": {...}} (see `sandbox.tasks`). Output rows, in input order:
 {"id", "passed", "status", "duration_s", "detail"}. Every input row is validated before anything runs; a malformed
 row stops the run with its line number. A sandbox failure (`status: "sandbox_error"`) is counted, logged and makes
-the exit code 2: it is not a verdict about the program.
+the exit code 2: it is not a verdict about the program. Bad input (a malformed row, a missing file, an engine that
+is down) ends with one `error:` line and exit code 2; `CODEALIGN_DEBUG=1` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections import Counter
@@ -20,7 +22,7 @@ from contextlib import closing
 from pathlib import Path
 
 from sandbox.api import BACKENDS, get_backend, run_many
-from sandbox.base import Limits, Status
+from sandbox.base import Limits, SandboxError, Status
 from sandbox.tasks import TaskError, iter_jsonl_tasks
 
 logger = logging.getLogger(__name__)
@@ -43,13 +45,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        tasks = list(iter_jsonl_tasks(args.input))
-    except (TaskError, OSError) as exc:
-        logger.error("%s", exc)
-        return 1
+        return grade(parse_args(argv))
+    except (TaskError, SandboxError, OSError) as exc:  # bad input or an engine that is down, not a bug
+        if os.environ.get("CODEALIGN_DEBUG", "") not in ("", "0"):
+            raise
+        message = f"{exc.filename}: {exc.strerror.lower()}" if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+def grade(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    tasks = list(iter_jsonl_tasks(args.input))
     limits = Limits(timeout_s=args.timeout_s, memory_mb=args.memory_mb, pids=args.pids)
     start = time.monotonic()
     concurrency = {"docker": {"pool_size": args.jobs}, "bwrap": {"slots": args.jobs}}.get(args.backend, {})
