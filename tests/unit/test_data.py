@@ -124,3 +124,18 @@ def test_map_rows_names_the_bad_row():
     rows = [good] * 3 + [{"messages": None, "text": "x"}]
     with pytest.raises(DataError, match=r"^SFT mixture row 3: no SFT schema fits"):
         map_rows(datasets.Dataset.from_list(rows), sft_example, source="SFT mixture")
+
+
+def test_a_bad_mixture_row_names_its_source_and_row(tmp_path):
+    from data.loading import map_rows
+
+    (tmp_path / "a.jsonl").write_text(
+        "".join(json.dumps({"question": f"q{i}", "answer": "1"}) + "\n" for i in range(5))
+    )
+    rows = [{"question": "q", "answer": "1"}, {"question": "q", "answer": "1"}, {"question": "no gold"}]
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    mixed = mix_sources([str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")], None, seed=0)
+    with pytest.raises(DataError, match=rf"^GRPO mixture row \d+ \({tmp_path / 'b.jsonl'} row 2\): needs a math gold"):
+        map_rows(mixed, grpo_example, source="GRPO mixture")
+    good = map_rows(mix_sources([str(tmp_path / "a.jsonl")], None, seed=0), grpo_example, source="GRPO mixture")
+    assert good.column_names == ["prompt", "task", "solution", "tests", "language"]  # the origin columns are gone
