@@ -7,6 +7,13 @@ problems (`data/math_small`), trained by the real stages with the recipes `confi
 `configs/grpo/demo_cpu.yaml` (DeepSeekMath GRPO objective, math-checker reward), and evaluated greedily on held-out
 problems before and after GRPO. The summary gives both accuracies with 95% Wilson intervals and the paired
 difference with its 95% interval; the improvement is real only when that interval excludes 0.
+
+Reproducibility: every step is seeded, and the floats depend on which CPU kernels run. torch (ATen), MKL and oneDNN
+each pick their kernels by CPU feature (AVX-512 on this project's reference machine, AVX2 on most laptops), and
+different kernels round differently, which is enough to change the whole trajectory. The demo therefore pins them to
+their AVX2 builds (`KERNEL_PINS`, set before torch loads; a value already in the environment wins), so any x86-64
+CPU with AVX2 computes the same numbers, with any thread count. Other architectures (ARM) use other libraries and
+give other, equally valid, numbers. `results.json` records the pins, the thread count and the package versions.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +34,21 @@ SFT_RECIPE = "configs/sft/demo_cpu.yaml"
 GRPO_RECIPE = "configs/grpo/demo_cpu.yaml"
 TRAIN_DATA = "data/math_small/train.jsonl"
 TEST_DATA = "data/math_small/test.jsonl"
+# The CPU kernel paths the demo pins (see the module docstring). Measured on an AVX-512 machine: without the first,
+# the trajectory differs from the AVX2 one; with all three it is bit for bit the same whether MKL dispatches for an
+# AVX-512 or an AVX2 CPU (MKL_ENABLE_INSTRUCTIONS) and with 1, 2 or 4 threads.
+KERNEL_PINS = {
+    "ATEN_CPU_CAPABILITY": "avx2",  # torch's own vectorised kernels: the AVX2 build (torch picks the best otherwise)
+    "MKL_CBWR": "AVX2,STRICT",  # MKL's conditional numerical reproducibility: AVX2 code path, any thread count
+    "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN's kernels, capped at AVX2
+}
+
+
+def pin_cpu_kernels() -> dict[str, str]:
+    """Set `KERNEL_PINS` in the environment, keeping values already there; torch must not be imported yet."""
+    if "torch" in sys.modules:
+        logger.warning("torch is already imported: the CPU kernel pins may not apply; run the demo as its own process")
+    return {name: os.environ.setdefault(name, value) for name, value in KERNEL_PINS.items()}
 
 
 def build_base_model(output_dir: Path, seed: int) -> Path:
@@ -72,7 +96,24 @@ def run_stages(out: Path, seed: int, stages: dict[str, list[str]]) -> tuple[Path
     return out / "sft", out / "grpo"
 
 
-def summarize(before, after, n: int, timings: dict[str, float], out: Path) -> dict:
+def environment(kernels: dict[str, str]) -> dict:
+    """What the numbers depend on besides the code and the seed: kernel pins, threads, CPU, package versions."""
+    import importlib.metadata
+    import platform
+
+    import torch
+
+    packages = ("torch", "transformers", "trl", "datasets", "tokenizers", "numpy")
+    return {
+        "kernels": kernels,
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": torch.get_num_threads(),
+        "machine": platform.machine(),
+        "packages": {name: importlib.metadata.version(name) for name in packages},
+    }
+
+
+def summarize(before, after, n: int, timings: dict[str, float], out: Path, kernels: dict[str, str]) -> dict:
     from alignment.evaluation.stats import paired_difference
 
     diff = paired_difference(after.scores, before.scores)
@@ -83,6 +124,7 @@ def summarize(before, after, n: int, timings: dict[str, float], out: Path) -> di
         "paired_difference": diff.__dict__,
         "improvement_beyond_noise": diff.low > 0,
         "wall_time_s": timings,
+        "environment": environment(kernels),
         "outputs": {"sft": str(out / "sft"), "grpo": str(out / "grpo"), "results": str(out / "results.json")},
     }
     (out / "results.json").write_text(json.dumps(summary, indent=2))
@@ -110,7 +152,9 @@ def main(argv: list[str] | None = None) -> dict:
     out = args.output_dir
     stages = stage_args(out, args.seed, extra)
     check_inputs(out, stages)
+    kernels = pin_cpu_kernels()
     setup_logging()
+    logger.info("CPU kernels pinned for reproducibility: %s", kernels)
     out.mkdir(parents=True, exist_ok=True)
     rows = load_eval_rows(TEST_DATA, args.eval_problems)
     timings: dict[str, float] = {}
@@ -122,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
     before = evaluate_math(str(sft_dir), rows, max_new_tokens=24)
     after = evaluate_math(str(grpo_dir), rows, max_new_tokens=24)
     timings["evaluation_s"] = round(time.perf_counter() - start, 1)
-    summary = summarize(before, after, len(rows), timings, out)
+    summary = summarize(before, after, len(rows), timings, out, kernels)
     print(render(summary))
     return summary
 
