@@ -138,12 +138,17 @@ def _load_yaml(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _split_config(args: list[str]) -> tuple[list[str], str | None]:
-    if "--config" not in args:
-        return args, None
-    i = args.index("--config")
-    if i + 1 >= len(args) or args[i + 1].startswith("--"):
-        raise ConfigError("--config needs the path of a YAML recipe, e.g. `--config configs/grpo/tiny_cpu.yaml`")
-    return args[:i] + args[i + 2 :], args[i + 1]
+    """`--config FILE` or `--config=FILE` out of the command line."""
+    for i, token in enumerate(args):
+        if token.startswith("--config="):
+            return args[:i] + args[i + 1 :], token.split("=", 1)[1]
+        if token == "--config":
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                raise ConfigError(
+                    "--config needs the path of a YAML recipe, e.g. `--config configs/grpo/tiny_cpu.yaml`"
+                )
+            return args[:i] + args[i + 2 :], args[i + 1]
+    return args, None
 
 
 def check_recipe(

@@ -259,3 +259,9 @@ def test_recipe_env_is_exported_before_parsing(tmp_path, monkeypatch):
 
     check_recipe(STAGES["sft"], ["--config", path])
     assert os.environ["CODEALIGN_TEST_VARIABLE"] == "7"
+
+
+def test_config_path_may_be_given_with_an_equals_sign(tmp_path):
+    path = _write(tmp_path, "datasets: [a.jsonl]\nseed: 7\n")
+    recipe = parse_recipe(STAGES["sft"], [f"--config={path}", "--output_dir", str(tmp_path)])
+    assert recipe.configs[2].seed == 7 and recipe.config_path == path
