@@ -8,12 +8,14 @@ problems (`data/math_small`), trained by the real stages with the recipes `confi
 problems before and after GRPO. The summary gives both accuracies with 95% Wilson intervals and the paired
 difference with its 95% interval; the improvement is real only when that interval excludes 0.
 
-Reproducibility: every step is seeded, and the floats depend on which CPU kernels run. torch (ATen), MKL and oneDNN
-each pick their kernels by CPU feature (AVX-512 on this project's reference machine, AVX2 on most laptops), and
-different kernels round differently, which is enough to change the whole trajectory. The demo therefore pins them to
-their AVX2 builds (`KERNEL_PINS`, set before torch loads; a value already in the environment wins), so any x86-64
-CPU with AVX2 computes the same numbers, with any thread count. Other architectures (ARM) use other libraries and
-give other, equally valid, numbers. `results.json` records the pins, the thread count and the package versions.
+Reproducibility: every step is seeded, and the floats depend on which CPU kernels run and on the thread count.
+torch (ATen), MKL and oneDNN each pick their kernels by CPU feature (AVX-512 on the machine the README's figures come
+from, AVX2 on most laptops), and different kernels round differently, which is enough to change the whole
+trajectory; so does splitting sums over another number of threads. The demo therefore pins the kernels to their AVX2
+builds and torch to 2 threads (`KERNEL_PINS`, set before torch loads; a value already in the environment wins), so
+any x86-64 CPU with AVX2 computes the same numbers (1 and 2 threads give the same numbers; 3 do not). Other
+architectures (ARM) use other libraries and give other, equally valid, numbers. `results.json` records the pins, the
+thread count and the package versions.
 """
 
 from __future__ import annotations
@@ -34,13 +36,15 @@ SFT_RECIPE = "configs/sft/demo_cpu.yaml"
 GRPO_RECIPE = "configs/grpo/demo_cpu.yaml"
 TRAIN_DATA = "data/math_small/train.jsonl"
 TEST_DATA = "data/math_small/test.jsonl"
-# The CPU kernel paths the demo pins (see the module docstring). Measured on an AVX-512 machine: without the first,
-# the trajectory differs from the AVX2 one; with all three it is bit for bit the same whether MKL dispatches for an
-# AVX-512 or an AVX2 CPU (MKL_ENABLE_INSTRUCTIONS) and with 1, 2 or 4 threads.
+# The CPU kernel paths and thread count the demo pins (see the module docstring). Measured on a 2-core AVX-512 machine
+# (20 SFT + 2 GRPO steps, weights hashed): torch's AVX-512 and AVX2 kernels give different weights; with these pins
+# the weights are bit for bit the same whether MKL dispatches for an AVX-512 or an AVX2 CPU (MKL_ENABLE_INSTRUCTIONS)
+# and with 1 or 2 threads, but not with 3 (the thread count splits some sums), hence 2 threads on every machine.
 KERNEL_PINS = {
     "ATEN_CPU_CAPABILITY": "avx2",  # torch's own vectorised kernels: the AVX2 build (torch picks the best otherwise)
-    "MKL_CBWR": "AVX2,STRICT",  # MKL's conditional numerical reproducibility: AVX2 code path, any thread count
+    "MKL_CBWR": "AVX2,STRICT",  # MKL's conditional numerical reproducibility: the AVX2 code path
     "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN's kernels, capped at AVX2
+    "OMP_NUM_THREADS": "2",  # torch's intra-op threads (torch uses fewer on a 1-core machine: same numbers)
 }
 
 
