@@ -1,4 +1,4 @@
-.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox bench-fidelity bench-code-gen demo
+.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox bench-fidelity bench-code-gen bench-cli demo
 
 PY ?= python
 
@@ -27,7 +27,7 @@ quality:
 format:
 	ruff check --fix . && ruff format .
 
-bench: bench-math bench-sandbox bench-fidelity bench-code-gen
+bench: bench-math bench-sandbox bench-fidelity bench-code-gen bench-cli
 
 bench-math:
 	$(PY) -m bench.bench_math
@@ -40,3 +40,6 @@ bench-fidelity:
 
 bench-code-gen:
 	$(PY) -m bench.code_gen_report
+
+bench-cli:
+	$(PY) -m bench.bench_cli

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from alignment.run.config import parse_or_exit
+from alignment.run.cli import UsageError, run_cli
+from alignment.run.config import parse_recipe
 from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,18 @@ class CollectArguments:
             problems.append("generation_backend vllm-server needs `vllm_server_url` (the `vllm serve` address)")
         return problems
 
+    def input_problems(self, configs: Sequence[Any] = ()) -> list[str]:
+        """The policy checkpoint, the output directory, and every local prompt file, before a model loads."""
+        from alignment.run.inputs import model_problems, output_dir_problems
+
+        problems = model_problems(self.model_name_or_path, "model_name_or_path") if self.model_name_or_path else []
+        problems += output_dir_problems(self.output_dir)
+        for source in self.datasets:
+            local = Path(source).suffix in (".jsonl", ".json", ".parquet") or source.startswith((".", "/"))
+            if local and not Path(source).exists():
+                problems.append(f"`datasets`: {source!r} does not exist: give a JSONL/Parquet file or a hub id")
+        return problems
+
 
 def prompt_id(row: dict) -> str:
     """The data row's id, else a hash of its prompt: stable across runs, so resume and replay can match rows."""
@@ -135,9 +148,7 @@ def load_prompts(args: CollectArguments) -> tuple[list[dict], Counter]:
         skipped.update(f"row the sandbox cannot grade ({why.split(';')[0][-80:]})" for _, why in unsupported)
     duplicates = [pid for pid, n in Counter(r["prompt_id"] for r in rows).items() if n > 1]
     if duplicates:
-        raise SystemExit(
-            f"error: prompt ids occur more than once across `datasets`: {duplicates[:5]}; give rows unique ids"
-        )
+        raise UsageError(f"prompt ids occur more than once across `datasets`: {duplicates[:5]}; give rows unique ids")
     return rows, skipped
 
 
@@ -210,7 +221,7 @@ def collect(args: CollectArguments, recipe: Any = None) -> dict:
     # ---- data ---------------------------------------------------------------------------------------------------
     rows, skipped = load_prompts(args)
     if not rows:
-        raise SystemExit(f"error: no prompt of {args.datasets} can be labelled ({dict(skipped)})")
+        raise UsageError(f"no prompt of {args.datasets} can be labelled ({dict(skipped)})")
     shards = [rows[i : i + args.prompts_per_shard] for i in range(0, len(rows), args.prompts_per_shard)]
     missing = [i for i in range(len(shards)) if not shard_path(args.output_dir, i).is_file()]
     logger.info("collect: %d prompts in %d shards, %d to do; not collectable: %s", len(rows), len(shards),
@@ -304,11 +315,13 @@ def write_manifest(args: CollectArguments, recipe: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    recipe = parse_or_exit((CollectArguments,), argv)
+    recipe = parse_recipe(
+        (CollectArguments,), argv, prog="python -m alignment.collect", doc=__doc__, check_inputs=True
+    )
     (args,) = recipe.configs
     setup_logging()
     return collect(args, recipe)
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

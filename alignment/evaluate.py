@@ -205,4 +205,6 @@ def evaluate_math(
 
 
 if __name__ == "__main__":
-    main()
+    from alignment.run.cli import run_cli
+
+    run_cli(main)

@@ -39,11 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alignment.args import MixtureArguments
-from alignment.evaluation.callback import EvalArguments, attach_evaluation
-from alignment.iterative import RefreshArguments
+from alignment.args import EvalArguments, MixtureArguments, RecordArguments, RefreshArguments
 from alignment.reward_args import RewardArguments
-from alignment.run.config import parse_or_exit
+from alignment.run.cli import UsageError, run_cli
+from alignment.run.config import TRL, parse_recipe
 from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -65,6 +64,19 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
             super().problems(configs) + self.reward_problems(self.datasets, configs) + self.refresh_problems(uses_rm)
         )
 
+    def row_mapper(self):
+        from data.loading import grpo_example
+
+        return grpo_example
+
+    def input_problems(self, configs: Sequence[Any] = ()) -> list[str]:
+        """The data (as every stage), the reward model's path, and the sandbox engine when a reward runs code."""
+        return super().input_problems(configs) + self.reward_input_problems(self.datasets)
+
+
+# The recipe's dataclasses; TRL's are named, not imported, so a recipe is checked before torch loads.
+CONFIGS = (GRPOArguments, TRL.ModelConfig, TRL.GRPOConfig, RecordArguments, EvalArguments)
+
 
 def add_refresh(trainer, args: GRPOArguments) -> None:
     """Iterative RL: refresh the RM and the reference every `refresh_every_steps` (see `alignment.iterative`)."""
@@ -73,7 +85,7 @@ def add_refresh(trainer, args: GRPOArguments) -> None:
     from alignment.iterative import IterativeRefresh
 
     if trainer.is_deepspeed_enabled and trainer.accelerator.state.deepspeed_plugin.zero_stage == 3:
-        raise SystemExit("error: `refresh_every_steps` cannot reset a ZeRO-3 partitioned reference model; use ZeRO-2")
+        raise UsageError("`refresh_every_steps` cannot reset a ZeRO-3 partitioned reference model; use ZeRO-2")
     trainer.add_callback(
         IterativeRefresh(trainer, args, args.reward_model_path, rm_training_data(args.reward_model_path))
     )
@@ -102,7 +114,7 @@ def check_routes_cover(dataset, args: GRPOArguments) -> None:
     )
     if uncovered:
         listed = "; ".join(f"{n} {task} rows of {source}" for (task, source), n in sorted(uncovered.items()))
-        raise SystemExit(f"error: `reward_routes` has no route for {listed}: add a route for their task or source")
+        raise UsageError(f"`reward_routes` has no route for {listed}: add a route for their task or source")
 
 
 def warn_if_not_faithful(training_args) -> None:
@@ -121,22 +133,19 @@ def warn_if_not_faithful(training_args) -> None:
 
 
 def main(argv: list[str] | None = None) -> str:
-    from trl import GRPOConfig, ModelConfig
+    # ---- parse: keys, values, data rows, model paths, output directory and sandbox, before torch is imported -----
+    recipe = parse_recipe(CONFIGS, argv, prog="python -m alignment.grpo", doc=__doc__, check_inputs=True)
+    args, model_args, training_args, record_args, eval_args = recipe.configs
+    setup_logging()
 
+    from alignment.evaluation.callback import attach_evaluation
     from alignment.model.generation import resolve_vllm
     from alignment.model.loading import dtype_name, load_tokenizer, resolve_model_path
     from alignment.run.record import start_run
-    from alignment.run.tracking import RecordArguments
     from alignment.trainers import CodealignGRPOTrainer
     from data.loading import add_instruction, grpo_example, map_rows, mix_sources
     from rewards.registry import needs_sandbox
 
-    # ---- parse -------------------------------------------------------------------------------------------------
-    recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments, EvalArguments), argv)
-    args, model_args, training_args, record_args, eval_args = recipe.configs
-    setup_logging()
-    if not model_args.model_name_or_path:
-        raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
     warn_if_not_faithful(training_args)
     resolve_vllm(training_args)  # no CUDA or no vllm: HF generate, with a warning
 
@@ -194,4 +203,4 @@ def main(argv: list[str] | None = None) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

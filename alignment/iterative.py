@@ -32,56 +32,18 @@ import random
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
 
+from alignment.args import RefreshArguments  # noqa: F401 (the recipe keys live with the other shared ones)
+
 logger = logging.getLogger(__name__)
 
 REFRESH_DIR = "refresh"
 STATE_NAME = "state.json"
-
-
-@dataclass
-class RefreshArguments:
-    """Iterative GRPO: how often to refresh, from what, and with which stage recipes."""
-
-    refresh_every_steps: int = field(default=0, metadata={"help": "Refresh RM and reference every N steps; 0: never."})
-    refresh_collect_config: str | None = field(
-        default=None, metadata={"help": "alignment.collect recipe for the refresh's sampling and labelling."}
-    )
-    refresh_reward_model_config: str | None = field(
-        default=None, metadata={"help": "alignment.reward_model recipe for continuing the RM's training."}
-    )
-    refresh_datasets: list[str] | None = field(
-        default=None, metadata={"help": "Prompt sources of each refresh's collection; default: `datasets`."}
-    )
-    rm_replay_fraction: float = field(
-        default=0.1, metadata={"help": "Share of every earlier round's prompts replayed in the RM's next training."}
-    )
-    refresh_reset_reference: bool = field(
-        default=True, metadata={"help": "Reset the reference model to the policy at each refresh (DSM Alg. 1)."}
-    )
-
-    def refresh_problems(self, uses_rm: bool) -> list[str]:
-        if not self.refresh_every_steps:
-            return []
-        problems = []
-        if self.refresh_every_steps < 0:
-            problems.append(f"`refresh_every_steps` must be >= 0, got {self.refresh_every_steps}")
-        for key in ("refresh_collect_config", "refresh_reward_model_config"):
-            value = getattr(self, key)
-            if not value:
-                problems.append(f"`refresh_every_steps` needs `{key}`: the recipe the refresh runs that stage with")
-            elif not Path(value).is_file():
-                problems.append(f"`{key}` {value!r} does not exist: give the path of a recipe file")
-        if not uses_rm:
-            problems.append("`refresh_every_steps` refreshes the reward model, but no reward uses `rm`")
-        if not 0.0 <= self.rm_replay_fraction <= 1.0:
-            problems.append(f"`rm_replay_fraction` must lie in [0, 1], got {self.rm_replay_fraction}")
-        return problems
 
 
 # ---- state ----------------------------------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alignment.run.config import parse_or_exit
+from alignment.run.cli import run_cli
+from alignment.run.config import parse_recipe
 from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class Pipeline:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    recipe = parse_or_exit((PipelineArguments,), argv)
+    recipe = parse_recipe((PipelineArguments,), argv, prog="python -m alignment.pipeline", doc=__doc__)
     (args,) = recipe.configs
     setup_logging()
     results = Pipeline(args).run()
@@ -194,4 +195,4 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

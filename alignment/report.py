@@ -16,7 +16,6 @@ Every run is drawn in the same axes, one line each, so two runs (compiler vs rew
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -25,15 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display on cluster nodes
-import matplotlib.pyplot as plt  # noqa: E402
-
-from alignment.run.files import read_jsonl  # noqa: E402
-from alignment.run.tracking import METRICS_NAME  # noqa: E402
+from alignment.run.cli import ArgumentParser, UsageError, raise_problems, run_cli
+from alignment.run.files import read_jsonl
 
 logger = logging.getLogger(__name__)
+
+METRICS_NAME = "metrics.jsonl"  # alignment.run.tracking.METRICS_NAME (that module imports transformers)
 
 TIME_KEYS = ("time/generation_s", "time/reward_s", "time/training_s")
 # figure file -> (title, y label, metric keys drawn in it)
@@ -66,6 +62,16 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _pyplot():
+    """matplotlib, imported when a figure is drawn (not for `--help` or a bad argument), drawing to files only."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on cluster nodes
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def load_run(path: str | Path) -> Run:
     path = Path(path)
     metrics = path / METRICS_NAME
@@ -75,7 +81,10 @@ def load_run(path: str | Path) -> Run:
             "(give the run's output_dir)."
         )
     manifest_file = path / "manifest.json"
-    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+    try:
+        manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{manifest_file}:{exc.lineno}: not valid JSON ({exc.msg}); rewrite or remove it") from None
     name = manifest.get("config", {}).get("run_name") or path.name
     return Run(name=str(name), path=path, rows=read_jsonl(metrics), manifest=manifest)
 
@@ -97,6 +106,7 @@ def plot_lines(runs: Sequence[Run], keys: Sequence[str], title: str, ylabel: str
     keys = [k for k in keys if any(run.series(k)[0] for run in runs)]
     if not keys:
         return False
+    plt = _pyplot()
     fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.6), squeeze=False)
     for ax, key in zip(axes[0], keys):
         for run in runs:
@@ -127,6 +137,7 @@ def plot_step_time(runs: Sequence[Run], out: Path) -> bool:
     times = [mean_step_times(run) for run in runs]
     if not any(times):
         return False
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(max(4, 1.6 * len(runs) + 2), 3.6))
     bottoms = [0.0] * len(runs)
     for key in TIME_KEYS:
@@ -199,8 +210,22 @@ def summary_markdown(runs: Sequence[Run], figures: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def load_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Run]:
+    """Every run directory, or one error listing each that cannot be read (and an unwritable `--out`)."""
+    from alignment.run.inputs import output_dir_problems
+
+    runs, problems = [], output_dir_problems(str(out_dir), "--out")
+    for path in run_dirs:
+        try:
+            runs.append(load_run(path))
+        except (FileNotFoundError, UsageError) as exc:
+            problems.append(str(exc))
+    raise_problems(problems, "the report's inputs")
+    return runs
+
+
 def make_report(run_dirs: Sequence[str | Path], out_dir: str | Path) -> Path:
-    runs = [load_run(path) for path in run_dirs]
+    runs = load_runs(run_dirs, out_dir)
     names = [run.name for run in runs]
     if len(set(names)) < len(names):  # same run_name twice: tell them apart by directory
         for run in runs:
@@ -215,7 +240,7 @@ def make_report(run_dirs: Sequence[str | Path], out_dir: str | Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m alignment.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dirs", nargs="+", help="output directories of runs (each holds metrics.jsonl)")
     parser.add_argument("--out", default="report", help="directory for the PNG plots and report.md")
     args = parser.parse_args(argv)
@@ -224,4 +249,4 @@ def main(argv: Sequence[str] | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

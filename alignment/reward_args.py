@@ -108,12 +108,10 @@ class RewardArguments:
         return SandboxSettings(backend=self.sandbox_backend, jobs=self.sandbox_jobs)
 
     def reward_problems(self, datasets: Sequence[str], configs: Sequence[Any]) -> list[str]:
-        from trl import GRPOConfig
-
         from rewards.registry import unknown_rewards
 
         problems = self.sandbox_settings().problems()
-        weights = getattr(find_config(configs, GRPOConfig), "reward_weights", None)
+        weights = getattr(find_config(configs, "GRPOConfig"), "reward_weights", None)
         if self.reward_routes is None:
             problems += unknown_rewards(self.plain_rewards())
         else:
@@ -140,6 +138,24 @@ class RewardArguments:
         problems = self.routes(datasets)[1]
         if weights is not None:
             problems.append("with `reward_routes`, leave `reward_weights` unset: the routes carry the weights")
+        return problems
+
+    def reward_input_problems(self, datasets: Sequence[str]) -> list[str]:
+        """What the rewards point to: the reward model's checkpoint, and the sandbox engine when a reward runs code."""
+        from alignment.run.inputs import model_problems, sandbox_problems
+        from rewards.registry import needs_sandbox
+
+        problems = model_problems(self.reward_model_path, "reward_model_path") if self.reward_model_path else []
+        if self.reward_routes is not None and self.routes_mapping() is None:
+            return problems  # the route problem is reported already
+        if self.reward_routes is None:
+            used = self.plain_rewards()
+        else:
+            from rewards.routing import expand
+
+            used = [name for _, name, *_ in expand(self.routes(datasets)[0], self.monitor_execution)]
+        if needs_sandbox(used) and not self.sandbox_settings().problems():
+            problems += sandbox_problems(self.sandbox_backend)
         return problems
 
     def reward_model_scorer(self):

@@ -40,7 +40,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alignment.run.config import find_config, parse_or_exit
+from alignment.args import RecordArguments
+from alignment.run.cli import run_cli
+from alignment.run.config import TRL, find_config, parse_recipe
 from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,6 @@ class RewardModelArguments:
                         self.max_pairs_per_prompt or None, self.margin_scale)  # fmt: skip
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
-        from trl import RewardConfig
 
         from alignment.model.templates import TEMPLATES
         from data.labelled import LABELS
@@ -108,7 +109,7 @@ class RewardModelArguments:
         if self.soft_labels and self.loss != "pointwise":
             problems.append("`soft_labels: true` needs `loss: pointwise` (pairs have no target to soften)")
         pairwise_only = {"margin_scale": self.margin_scale != 0.0}
-        training_args = find_config(configs, RewardConfig)
+        training_args = find_config(configs, "RewardConfig")
         if training_args is not None:
             pairwise_only["center_rewards_coefficient"] = training_args.center_rewards_coefficient is not None
         for key, is_set in pairwise_only.items():
@@ -124,6 +125,18 @@ class RewardModelArguments:
         if not self.best_of_n or any(n < 2 for n in self.best_of_n):
             problems.append(f"`best_of_n` is {self.best_of_n}: give one or more n >= 2")
         return problems
+
+    def input_problems(self, configs: Sequence[Any] = ()) -> list[str]:
+        """Every labelled source exists (a collection directory or a shard file)."""
+        return [
+            f"`datasets`: {path!r} does not exist: give a collection directory (alignment.collect's output) or a shard"
+            for path in self.datasets
+            if not Path(path).exists()
+        ]
+
+
+# The recipe's dataclasses; TRL's are named, not imported, so a recipe is checked before torch loads.
+CONFIGS = (RewardModelArguments, TRL.ModelConfig, TRL.RewardConfig, RecordArguments)
 
 
 # ---- data ----------------------------------------------------------------------------------------------------------
@@ -250,25 +263,22 @@ def _read_untrained(output_dir: str) -> dict[str, Any] | None:
 # ---- stage ---------------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> str:
     from transformers import AutoModelForSequenceClassification, set_seed
-    from trl import ModelConfig, RewardConfig
     from trl.trainer.utils import disable_dropout_in_model
 
     from alignment.model.loading import default_dtype, load_tokenizer, resolve_model_path
     from alignment.model.templates import ensure_embeddings_fit
     from alignment.run.files import to_jsonable, write_atomic
     from alignment.run.record import start_run
-    from alignment.run.tracking import METRICS_NAME, RecordArguments, truncate_metrics
+    from alignment.run.tracking import METRICS_NAME, truncate_metrics
     from alignment.trainers import CodealignPointwiseRewardTrainer, CodealignRewardTrainer, PointwiseCollator
     from data.labelled import load_labelled, mixed_prompts, split_by_prompt
     from data.loading import DataError
     from rewards.model_rewards import RM_INFO_NAME, check_sequence_classifier
 
     # ---- parse -------------------------------------------------------------------------------------------------
-    recipe = parse_or_exit((RewardModelArguments, ModelConfig, RewardConfig, RecordArguments), argv)
+    recipe = parse_recipe(CONFIGS, argv, prog="python -m alignment.reward_model", doc=__doc__, check_inputs=True)
     args, model_args, training_args, record_args = recipe.configs
     setup_logging()
-    if not model_args.model_name_or_path:
-        raise SystemExit("error: set `model_name_or_path` (the SFT output directory: the RM starts from it)")
 
     # ---- data: split by prompt, never by response ----------------------------------------------------------------
     samples = load_labelled(args.datasets, args.label)
@@ -354,4 +364,4 @@ def main(argv: list[str] | None = None) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from alignment.args import MixtureArguments
-from alignment.evaluation.callback import EvalArguments, attach_evaluation
-from alignment.run.config import parse_or_exit
+from alignment.args import EvalArguments, MixtureArguments, RecordArguments
+from alignment.run.cli import run_cli
+from alignment.run.config import TRL, parse_recipe
 from alignment.run.process import setup_logging, world_size
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,15 @@ class SFTArguments(MixtureArguments):
         if self.total_tokens and not self.tokens_per_batch:
             problems.append("`total_tokens` needs `tokens_per_batch` (steps = total_tokens / tokens per step)")
         return problems
+
+    def row_mapper(self):
+        from data.loading import sft_example
+
+        return sft_example
+
+
+# The recipe's dataclasses; TRL's are named, not imported, so a recipe is checked before torch loads.
+CONFIGS = (SFTArguments, TRL.ModelConfig, TRL.SFTConfig, RecordArguments, EvalArguments)
 
 
 @dataclass(frozen=True)
@@ -111,24 +120,19 @@ def apply_token_budget(args: SFTArguments, training_args) -> None:
 
 
 def main(argv: list[str] | None = None) -> str:
-    from transformers import AutoModelForCausalLM
-    from trl import ModelConfig, SFTConfig
+    # ---- parse: keys, values, data rows, model path and output directory, before torch is imported ---------------
+    recipe = parse_recipe(CONFIGS, argv, prog="python -m alignment.sft", doc=__doc__, check_inputs=True)
+    args, model_args, training_args, record_args, eval_args = recipe.configs
+    setup_logging()
 
+    from transformers import AutoModelForCausalLM
+
+    from alignment.evaluation.callback import attach_evaluation
     from alignment.model.loading import default_dtype, load_tokenizer, resolve_model_path
     from alignment.model.templates import ensure_embeddings_fit
     from alignment.run.record import start_run
-    from alignment.run.tracking import RecordArguments
     from alignment.trainers import CodealignSFTTrainer
     from data.loading import map_rows, mix_sources, sft_example
-
-    # ---- parse -------------------------------------------------------------------------------------------------
-    recipe = parse_or_exit((SFTArguments, ModelConfig, SFTConfig, RecordArguments, EvalArguments), argv)
-    args, model_args, training_args, record_args, eval_args = recipe.configs
-    setup_logging()
-    if not model_args.model_name_or_path:
-        raise SystemExit(
-            "error: set `model_name_or_path` (hub id, local directory, .gguf file or smollm2-135m-instruct)"
-        )
 
     # ---- data --------------------------------------------------------------------------------------------------
     mixture = mix_sources(
@@ -170,4 +174,4 @@ def main(argv: list[str] | None = None) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -1,9 +1,10 @@
 """Generate the project's own small math data sets: word problems and equations with exact answers.
 
-Everything is produced from templates and a seed, so the bundled files are reproducible byte for byte:
+Everything is produced from templates and a seed, so the bundled files are reproducible byte for byte (`--force`
+replaces existing files; without it the command refuses, so the bundled sets are never overwritten by accident):
 
-    python -m data.generate --out data/math --train 4000 --test 400 --seed 0
-    python -m data.generate --out data/math_small --train 3000 --test 400 --seed 1 --kinds add_small sub_small mul_small
+    python -m data.generate --out data/math --train 4000 --test 400 --seed 0 --force
+    python -m data.generate --out data/math_small --train 3000 --test 400 --seed 1 --kinds add_small sub_small mul_small --force
 
 Each row: `id`, `task` ("math"), `kind`, `question`, `answer` (the exact gold, a bare integer or fraction) and
 `solution` (a short worked solution ending in `\\boxed{answer}`, the SFT target).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -148,20 +150,60 @@ def write_jsonl(rows: list[dict], path: Path) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("data/math"))
-    parser.add_argument("--train", type=int, default=4000)
-    parser.add_argument("--test", type=int, default=400)
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's one-line `error:` message (exit status 2) instead of usage + error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; every bad value is reported at once, as one `error:` line with exit status 2."""
+    parser = _Parser(
+        prog="python -m data.generate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, required=True, help="directory for train.jsonl and test.jsonl")
+    parser.add_argument("--train", type=int, default=4000, help="training problems (default: 4000)")
+    parser.add_argument("--test", type=int, default=400, help="held-out problems (default: 400)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--kinds", nargs="+", default=None, help=f"subset of {sorted(KINDS)}")
+    parser.add_argument("--kinds", nargs="+", default=None, help=f"subset of {', '.join(KINDS)}")
     parser.add_argument("--direct-share", type=float, default=0.0, help="share of answers given without working")
+    parser.add_argument("--force", action="store_true", help="replace existing train.jsonl / test.jsonl in --out")
     args = parser.parse_args(argv)
+    problems = []
+    if args.train < 1 or args.test < 1:
+        problems.append(f"--train and --test must be at least 1, got {args.train} and {args.test}")
+    if not 0.0 <= args.direct_share <= 1.0:
+        problems.append(f"--direct-share must be between 0 and 1, got {args.direct_share}")
+    unknown = sorted(set(args.kinds or []) - set(KINDS))
+    if unknown:
+        problems.append(f"unknown --kinds {', '.join(unknown)}; valid kinds: {', '.join(KINDS)}")
+    existing = [str(args.out / name) for name in ("train.jsonl", "test.jsonl") if (args.out / name).exists()]
+    if existing and not args.force:
+        problems.append(
+            f"{' and '.join(existing)} already exist: pass --force to replace them, or choose another --out"
+        )
+    if args.out.exists() and not args.out.is_dir():
+        problems.append(f"--out {str(args.out)!r} is a file, not a directory")
+    if problems:
+        parser.error("; ".join(problems))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     rows = math_problems(args.train + args.test, args.seed, args.kinds, direct_share=args.direct_share)
     train, test = split_disjoint(rows, args.test)
-    write_jsonl(train, args.out / "train.jsonl")
-    write_jsonl(test, args.out / "test.jsonl")
+    try:
+        write_jsonl(train, args.out / "train.jsonl")
+        write_jsonl(test, args.out / "test.jsonl")
+    except OSError as exc:
+        print(f"error: cannot write to --out {str(args.out)!r}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    kinds = ", ".join(args.kinds or STANDARD_KINDS)
+    print(f"wrote {len(train)} training and {len(test)} held-out problems ({kinds}; seed {args.seed}) to {args.out}/")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -37,6 +37,8 @@ SFT_SCHEMAS: list[tuple[str, ...]] = [
 _PROMPT_KEYS = ("prompt", "question", "problem")
 _GOLD_KEYS = ("answer", "solution", "gold")
 _ROLES = {"system", "user", "assistant"}
+# Where each mixture row came from (source, row index within it), so a bad row is named where the user can find it.
+ORIGIN_COLUMNS = ("_codealign_source", "_codealign_row")
 # Formats whose rows `data.formats` adapts before the schemas above are tried (see the module docstring).
 PUBLIC_FORMATS = frozenset({"humaneval", "mbpp", "mbpp_sanitized", "apps", "taco", "codecontests",
                             "livecodebench", "primeintellect", "kodcode"})  # fmt: skip
@@ -78,7 +80,7 @@ def mix_sources(
     weights = list(weights) if weights else [1.0] * len(sources)
     if len(weights) != len(sources) or any(w < 0 for w in weights) or sum(weights) <= 0:
         raise DataError(f"dataset_weights {weights} must be {len(sources)} non-negative numbers with a positive sum")
-    parts = [load_source(s, split) for s in sources]
+    parts = [_with_origin(load_source(s, split), s) for s in sources]
     total = size or sum(len(p) for p in parts)
     shares = [w / sum(weights) for w in weights]
     picked = []
@@ -93,6 +95,11 @@ def mix_sources(
         picked.append(order.select(idx))
         logger.info("mixture: %d rows from %s (%.1f%%, source has %d)", n, source, 100 * share, len(part))
     return datasets.concatenate_datasets(picked).shuffle(seed=seed)
+
+
+def _with_origin(part, source: str):
+    """The source with its origin columns (they leave with `map_rows`; row order and content are unchanged)."""
+    return part.add_column(ORIGIN_COLUMNS[0], [source] * len(part)).add_column(ORIGIN_COLUMNS[1], range(len(part)))
 
 
 def _present(row: dict) -> str:
@@ -251,13 +258,16 @@ def map_rows(dataset, fn, source: str = "dataset"):
 
 
 class _RowMapper:
-    """`fn(row, "{source} row {i}")` as a picklable callable (a closure would defeat `map`'s caching hash)."""
+    """`fn(row, "{source} row {i}")` as a picklable callable (a closure would defeat `map`'s caching hash); a
+    mixture row also names the data source and row it came from (`ORIGIN_COLUMNS`)."""
 
     def __init__(self, fn, source: str):
         self.fn, self.source = fn, source
 
     def __call__(self, row: dict, index: int) -> dict:
-        return self.fn(row, f"{self.source} row {index}")
+        origin, origin_row = row.pop(ORIGIN_COLUMNS[0], None), row.pop(ORIGIN_COLUMNS[1], None)
+        where = f"{self.source} row {index}"
+        return self.fn(row, f"{where} ({origin} row {origin_row})" if origin is not None else where)
 
 
 def with_instruction(prompt: list[dict], suffix: str) -> list[dict]:

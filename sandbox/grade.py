@@ -8,6 +8,8 @@ input row is validated before anything runs; a malformed row stops the run with 
 every case and test item (for the fraction passed) instead of stopping at the first failure. A row that is not
 judged (`sandbox_error`, `wall_clock_backstop`) is counted, logged and makes the exit code 2: it is no verdict
 about the program.
+Bad input (a malformed row, a missing file, invalid limits, an engine that is down) ends with one `error:` line and
+exit code 2; `CODEALIGN_DEBUG=1` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections import Counter
@@ -22,7 +25,7 @@ from contextlib import closing
 from pathlib import Path
 
 from sandbox.api import BACKEND_NAMES, get_backend, run_many
-from sandbox.base import Limits
+from sandbox.base import Limits, SandboxError
 from sandbox.tasks import TaskError, iter_jsonl_tasks
 
 logger = logging.getLogger(__name__)
@@ -47,18 +50,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        tasks = list(iter_jsonl_tasks(args.input))
-    except (TaskError, OSError) as exc:
-        logger.error("%s", exc)
-        return 1
+        return grade(parse_args(argv))
+    except (TaskError, SandboxError, OSError) as exc:  # bad input or an engine that is down, not a bug
+        if os.environ.get("CODEALIGN_DEBUG", "") not in ("", "0"):
+            raise
+        message = f"{exc.filename}: {exc.strerror.lower()}" if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+def grade(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    tasks = list(iter_jsonl_tasks(args.input))
     try:
         limits = Limits(cpu_time_s=args.cpu_time_s, timeout_s=args.timeout_s, memory_mb=args.memory_mb, pids=args.pids)
     except ValueError as exc:
-        logger.error("%s", exc)
-        return 1
+        raise TaskError(f"invalid limits: {exc}") from None
     start = time.monotonic()
     concurrency = {"docker": {"pool_size": args.jobs}, "bwrap": {"slots": args.jobs}}.get(args.backend, {})
     with closing(get_backend(args.backend, **concurrency)) as backend:  # one warm slot per job

@@ -29,88 +29,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
 
+from alignment.args import EvalArguments  # noqa: F401 (the recipe keys live with the other shared ones)
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class EvalArguments:
-    """Held-out evaluation during training (see `alignment.evaluation.callback`)."""
-
-    eval_benchmark: str | None = field(
-        default=None, metadata={"help": "Named benchmark (humaneval, code_tasks, math, math_small) or a file/hub id."}
-    )
-    eval_every_steps: int = field(default=0, metadata={"help": "Evaluate every N optimizer steps; 0: never."})
-    eval_at_start: bool = field(default=True, metadata={"help": "Also evaluate the initial model (step 0)."})
-    eval_limit: int | None = field(default=None, metadata={"help": "Evaluate the first N problems only."})
-    eval_n: int = field(default=1, metadata={"help": "Samples per problem."})
-    eval_k: list[int] = field(default_factory=lambda: [1], metadata={"help": "pass@k / maj@k for each k <= n."})
-    eval_temperature: float | None = field(default=None, metadata={"help": "Default: 0 for n = 1, else 0.8."})
-    eval_top_p: float | None = field(default=None, metadata={"help": "Default: 1.0 when greedy, else 0.95."})
-    eval_max_new_tokens: int = field(default=512, metadata={"help": "Tokens per completion."})
-    eval_generation_batch_size: int = field(default=64, metadata={"help": "Sequences generated together."})
-    eval_prompt_suffix: str = field(default="", metadata={"help": "Appended to each prompt (not HumanEval's)."})
-    eval_sandbox_backend: str = field(default="bwrap", metadata={"help": "Sandbox for code: bwrap | docker."})
-    eval_sandbox_jobs: int = field(default=4, metadata={"help": "Programs graded at once."})
-    eval_seed: int = field(default=0, metadata={"help": "Seed of the evaluation's samples."})
-
-    @property
-    def enabled(self) -> bool:
-        return self.eval_every_steps > 0
-
-    def settings(self) -> Any:
-        from alignment.evaluation.harness import EvalSettings
-
-        temperature = self.eval_temperature
-        temperature = (0.0 if self.eval_n == 1 else 0.8) if temperature is None else temperature
-        greedy = self.eval_n == 1 and temperature == 0
-        top_p = (1.0 if greedy else 0.95) if self.eval_top_p is None else self.eval_top_p
-        return EvalSettings(
-            self.eval_n, tuple(self.eval_k), temperature, top_p, self.eval_max_new_tokens, self.eval_seed,
-            self.eval_generation_batch_size,
-        )  # fmt: skip
-
-    def source(self) -> tuple[str | None, str | None]:
-        """(benchmark name, data path or hub id) of `eval_benchmark`."""
-        from data.formats import BENCHMARKS
-
-        return (self.eval_benchmark, None) if self.eval_benchmark in BENCHMARKS else (None, self.eval_benchmark)
-
-    def rows(self) -> tuple[list[dict[str, Any]], list[str]]:
-        """The held-out problem rows (loaded once) and the problems met loading them."""
-        from alignment.evaluation import inputs
-
-        if not hasattr(self, "_loaded"):
-            rows, problems = inputs.load_problem_rows(*self.source(), None, self.eval_limit)
-            self._loaded = (inputs.split_judgeable(rows)[0] if not problems else rows, problems)
-        return self._loaded
-
-    def problems(self, configs: Sequence[Any] = ()) -> list[str]:
-        from alignment.evaluation import inputs
-
-        if self.eval_every_steps < 0:
-            return [f"`eval_every_steps` is {self.eval_every_steps}: 0 turns evaluation off, N > 0 every N steps"]
-        if not self.enabled:
-            return []
-        if not self.eval_benchmark:
-            return ["`eval_every_steps` is set but `eval_benchmark` is not: name a benchmark or a held-out file"]
-        s = self.settings()
-        found = inputs.sampling_problems(s.n, s.ks, s.temperature, s.top_p, s.max_new_tokens, flag="eval_")
-        rows, data_problems = self.rows()
-        found += [f"`eval_benchmark`: {problem}" for problem in data_problems]
-        flags = ("`eval_sandbox_backend`", "`eval_sandbox_jobs`")
-        return found + inputs.sandbox_problems(rows, self.eval_sandbox_backend, self.eval_sandbox_jobs, flags)
-
-    def label(self) -> str:
-        from alignment.evaluation.outputs import benchmark_label
-
-        return benchmark_label(*self.source())
 
 
 def attach_evaluation(trainer: Any, eval_args: EvalArguments) -> None:

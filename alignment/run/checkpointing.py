@@ -62,6 +62,19 @@ class AtomicCheckpointMixin:
             )
         self.accelerator.wait_for_everyone()
 
+    def _issue_warnings_after_load(self, load_result) -> None:
+        """A model with tied input/output embeddings (the tiny models, SmolLM2) is saved with the tied copy left out,
+        and transformers 5.23 reports it as missing on resume (`missing keys ['lm_head.weight']`) although the
+        weights are complete. Re-tie and say nothing for exactly those keys; any other missing key is still reported.
+        """
+        tied = set(getattr(self.model, "all_tied_weights_keys", None) or ())
+        missing = set(load_result.missing_keys)
+        if missing and missing <= tied:
+            self.model.tie_weights()
+            logger.debug("resume: %s tied to their source weights", sorted(missing))
+            load_result = load_result._replace(missing_keys=[])
+        super()._issue_warnings_after_load(load_result)
+
     def _repoint_best_checkpoint(self, staged: Path, final: Path) -> None:
         # The base class records the best checkpoint by the path it wrote to; after the rename it lives in `final`.
         best = self.state.best_model_checkpoint

@@ -1,18 +1,30 @@
 """Strict recipe parsing: `--config file.yaml` plus `--key value` overrides, onto our own and TRL's dataclasses.
 
-TRL's `TrlParser` already merges a YAML file with command-line flags; what it lacks is a helpful error. An unknown key in
-the YAML only fails with the raw leftovers, and a misspelled flag is an argparse usage error that names no alternative.
-`parse_recipe` reads the file once, checks every key first, then runs one validation pass over the parsed recipe:
-each of codealign's dataclasses lists its problems in `problems(configs)` (with every other parsed dataclass at hand,
-for checks that span them, such as reward weights against rewards). All problems are raised at once, naming each
-bad key or value and how to fix it, before any model or data set is touched.
+TRL's `TrlParser` merges a YAML file with command-line flags; what it lacks is a helpful error, and it needs TRL's
+dataclasses, whose import (torch, transformers) takes 15-50 s. `parse_recipe` works in two passes:
+
+1. `check_recipe`, before TRL is imported: the file is read once; every key is checked against the field specs
+   (`alignment.run.fields`: codealign's dataclasses directly, TRL's from a committed snapshot) and every value
+   converted as TRL's parser would (`alignment.run.values`); then each of codealign's dataclasses lists its problems
+   in `problems(configs)`, with every other dataclass of the recipe at hand (TRL's as `ConfigView`s of their parsed
+   values), for checks that span them, such as reward weights against rewards. With `check_inputs=True` (the stages'
+   entry points) the world is checked too: the parser checks the model reference and the output directory, and each
+   dataclass may add `input_problems(configs)` (data files and their rows, the sandbox engine). All problems are
+   raised together, in one `ConfigError`, before any model, data set or sandbox is touched.
+2. TRL's parser builds the real dataclasses (its `__post_init__` checks surface as `ConfigError` too).
+
+Stages name TRL's dataclasses as `TRL.GRPOConfig` etc. (`alignment.run.fields.ConfigRef`), so nothing imports TRL
+before the first pass is done; real classes work as well. `-h`/`--help` and `--help-all` print the recipe's keys
+(`alignment.run.help`) without importing TRL.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
+import re
+import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +32,26 @@ from typing import Any
 
 import yaml
 
+from alignment.run.cli import UsageError, problems_message
+from alignment.run.fields import TRL, ConfigRef, config_name, is_own, lineage, specs, structured_fields
 from alignment.run.files import to_jsonable
+from alignment.run.values import CheckedValues, check_settings, cli_settings, file_settings
+
+__all__ = ["TRL", "ConfigError", "ConfigView", "ParsedRecipe", "check_recipe", "find_config", "parse_recipe"]
 
 # Keys a recipe may hold that belong to no dataclass: `env` is TRL's (exported to the environment before parsing).
 _RESERVED_KEYS = {"env"}
+HELP_FLAGS = {"-h", "--help", "--help-all"}
+_KEY_PROBLEM = re.compile(r"^`(\w+)`")  # a problem that starts with the key it is about
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError):
     """A recipe file or a command-line override is wrong. The message lists every problem found."""
+
+
+class ConfigView(types.SimpleNamespace):
+    """A TRL dataclass in the first pass: its fields' parsed values as attributes, before TRL is imported.
+    `find_config` finds it by the class names in `_lineage` (e.g. GRPOConfig, TrainingArguments)."""
 
 
 @dataclass
@@ -49,108 +73,187 @@ class ParsedRecipe:
         return merged
 
 
-def valid_keys(dataclass_types: Sequence[type]) -> set[str]:
-    return {f.name for dc in dataclass_types for f in dataclasses.fields(dc) if f.init}
+@dataclass
+class CheckedRecipe:
+    """The first pass's result: the recipe's settings, and its dataclasses built from them (TRL's as views)."""
+
+    dataclass_types: tuple[Any, ...]
+    configs: tuple[Any, ...]
+    cli: list[str]  # the command line without `--config FILE`
+    file_values: dict[str, Any]
+    config_path: str | None
 
 
-def _cli_keys(args: Sequence[str]) -> list[str]:
-    """Names of the `--key` flags on a command line (`--key=value` and `--key value` forms)."""
-    keys = []
-    for token in args:
-        if token.startswith("--") and len(token) > 2:
-            keys.append(token[2:].split("=", 1)[0].replace("-", "_"))
-    return keys
+def valid_keys(dataclass_types: Sequence[Any]) -> set[str]:
+    return {s.name for dc in dataclass_types for s in specs(dc)}
 
 
-def _unknown_key_message(key: str, where: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "no similar option exists"
-    return f"unknown key {key!r} in {where}: {hint}"
+def load_yaml_mapping(path: str | os.PathLike) -> dict[str, Any]:
+    """A recipe file as a flat mapping (its `base:` resolved; see `read_recipe_file`)."""
+    return read_recipe_file(path)[0]
 
 
-def load_yaml_mapping(path: str | os.PathLike, _including: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """A recipe file as a flat mapping. `base: other.yaml` (a path relative to this file) makes the file a set of
-    documented overrides of another recipe: the base's keys first, this file's on top."""
+def read_recipe_file(path: str | os.PathLike, _including: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict]:
+    """A recipe file as a flat mapping, and the line of each key. `base: other.yaml` (a path relative to this file)
+    makes the file a set of documented overrides of another recipe: the base's keys first, this file's on top."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} does not exist; pass the path of a YAML recipe, e.g. configs/…")
+        kind = "is a directory" if path.is_dir() else "does not exist"
+        raise ConfigError(f"config file {str(path)!r} {kind}; pass the path of a YAML recipe, e.g. configs/…")
+    loaded, lines = _load_yaml(path)
+    base = loaded.pop("base", None)
+    if base is None:
+        return loaded, lines
+    base_path = (path.parent / str(base)).resolve()
+    if base_path in _including or base_path == path.resolve():
+        raise ConfigError(f"config file {str(path)!r}: `base: {base}` includes itself")
+    merged, merged_lines = read_recipe_file(base_path, (*_including, path.resolve()))
+    merged.update(loaded)
+    merged_lines.update(lines)
+    return merged, merged_lines
+
+
+def _load_yaml(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse once, keeping each top-level key's line (`file:line`) for messages."""
+    loader = yaml.SafeLoader(path.read_text())
     try:
-        loaded = yaml.safe_load(path.read_text())
+        node = loader.get_single_node()
+        loaded = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"{where}: not valid YAML ({problem}); a recipe is a flat mapping of `key: value` lines"
+        ) from None
+    finally:
+        loader.dispose()
     if loaded is None:
-        return {}
+        return {}, {}
     if not isinstance(loaded, dict):
         raise ConfigError(
             f"config file {str(path)!r} must hold a flat YAML mapping of key: value, got {type(loaded).__name__}"
         )
-    base = loaded.pop("base", None)
-    if base is None:
-        return loaded
-    base_path = (path.parent / str(base)).resolve()
-    if base_path in _including or base_path == path.resolve():
-        raise ConfigError(f"config file {str(path)!r}: `base: {base}` includes itself")
-    merged = load_yaml_mapping(base_path, (*_including, path.resolve()))
-    merged.update(loaded)
-    return merged
+    return loaded, {key.value: f"{path}:{key.start_mark.line + 1}" for key, _ in node.value}
 
 
-def check_keys(
-    dataclass_types: Sequence[type], file_values: dict[str, Any], cli_args: Sequence[str], path: str | None
-) -> None:
-    """Raise one `ConfigError` listing every unknown key in the file and on the command line."""
-    known = valid_keys(dataclass_types)
-    problems = []
-    for key in file_values:
-        if key not in known and key not in _RESERVED_KEYS:
-            problems.append(_unknown_key_message(key, f"config file {path!r}", known))
-    for key in _cli_keys(cli_args):
-        if key not in known and key != "config":
-            problems.append(_unknown_key_message(key, "the command line", known))
+def _split_config(args: list[str]) -> tuple[list[str], str | None]:
+    """`--config FILE` or `--config=FILE` out of the command line."""
+    for i, token in enumerate(args):
+        if token.startswith("--config="):
+            return args[:i] + args[i + 1 :], token.split("=", 1)[1]
+        if token == "--config":
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                raise ConfigError(
+                    "--config needs the path of a YAML recipe, e.g. `--config configs/grpo/tiny_cpu.yaml`"
+                )
+            return args[:i] + args[i + 2 :], args[i + 1]
+    return args, None
+
+
+def check_recipe(
+    dataclass_types: Sequence[Any], argv: Sequence[str] | None = None, *, check_inputs: bool = False
+) -> CheckedRecipe:
+    """The first pass (no TRL import): every key, value and `problems(configs)`, and with `check_inputs` the
+    model, output directory and each dataclass's `input_problems(configs)`. Raises one `ConfigError` for all."""
+    args, path = _split_config(list(sys.argv[1:] if argv is None else argv))
+    file_values, lines = read_recipe_file(path) if path else ({}, {})
+    file_values = _drop_replaced(dataclass_types, file_values, args)  # a flag replaces its group's file keys
+    problems = _export_env(file_values.get("env"), path)
+    spec_map, strict = {}, set()
+    for dc in dataclass_types:
+        for spec in specs(dc):
+            spec_map[spec.name] = spec
+            if is_own(dc) and spec.name not in structured_fields(dc):
+                strict.add(spec.name)
+    settings = file_settings({k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}, lines, path or "")
+    cli, cli_problems = cli_settings(args)
+    checked = check_settings(settings + cli, spec_map, strict)
+    configs = tuple(_build(dc, checked) for dc in dataclass_types)
+    later = recipe_problems(configs)
+    if check_inputs:
+        from alignment.run.inputs import input_problems
+
+        later += input_problems(configs)
+    places = {**lines, **{s.key: "command line" for s in cli}}
+    problems += cli_problems + checked.problems + [_located(p, places) for p in later]
     if problems:
-        names = ", ".join(dc.__name__ for dc in dataclass_types)
-        raise ConfigError(
-            f"{len(problems)} problem(s) in the recipe:\n  - "
-            + "\n  - ".join(problems)
-            + f"\n(valid keys are the fields of {names}; "
-            "see the recipe files under configs/ for documented examples)"
-        )
+        raise ConfigError(problems_message(problems, f"recipe {path!r}" if path else "the command line"), problems)
+    return CheckedRecipe(tuple(dataclass_types), configs, args, file_values, path)
 
 
-def parse_recipe(dataclass_types: Sequence[type], argv: Sequence[str] | None = None) -> ParsedRecipe:
+def _located(problem: str, places: dict[str, str]) -> str:
+    """A dataclass's problem about `key` gets the place the key was set (`file:line`, command line), if any."""
+    match = _KEY_PROBLEM.match(problem)
+    place = places.get(match.group(1)) if match else None
+    return f"{place}: {problem}" if place else problem
+
+
+def _build(dc: Any, checked: CheckedValues) -> Any:
+    """codealign's dataclasses for real (no `__post_init__` checks by contract); others as `ConfigView`s."""
+    names = [s.name for s in specs(dc)]
+    given = {k: checked.values[k] for k in names if k in checked.values}
+    if is_own(dc):
+        return dc(**given)
+    defaults = {s.name: s.default for s in specs(dc)}
+    return ConfigView(**{**defaults, **given}, _lineage=lineage(dc))
+
+
+def recipe_problems(configs: Sequence[Any]) -> list[str]:
+    """Every `problems(configs)` of codealign's dataclasses."""
+    return [p for cfg in configs if hasattr(cfg, "problems") for p in cfg.problems(configs)]
+
+
+def validate(configs: Sequence[Any], path: str | None = None) -> None:
+    """The one validation pass: every `problems(configs)` of codealign's dataclasses, raised together."""
+    problems = recipe_problems(configs)
+    if problems:
+        raise ConfigError(problems_message(problems, f"recipe {path!r}" if path else "the recipe"), problems)
+
+
+def parse_recipe(
+    dataclass_types: Sequence[Any],
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str | None = None,
+    doc: str | None = None,
+    check_inputs: bool = False,
+) -> ParsedRecipe:
     """Parse `argv` (default: sys.argv[1:]) into instances of `dataclass_types`, strictly.
 
-    Precedence: dataclass defaults < YAML file < command-line flags. TRL's own `__post_init__` checks surface as
-    `ConfigError`; codealign's dataclasses are then validated together (`validate`).
+    Precedence: dataclass defaults < YAML file < command-line flags. `-h`/`--help`/`--help-all` print the keys
+    (with `prog` and the stage's `doc`) and exit 0. Everything wrong is raised as one `ConfigError`.
     """
-    import sys
+    args = list(sys.argv[1:] if argv is None else argv)
+    if HELP_FLAGS & set(args):
+        from alignment.run.help import render_help
 
+        print(render_help(dataclass_types, prog or _prog(), doc, full="--help-all" in args))
+        raise SystemExit(0)
+    if prog and not args:  # an entry point run bare: say how to run it rather than what an empty recipe lacks
+        raise ConfigError(
+            f"no recipe given: run `{prog} --config RECIPE.yaml [--key value ...]` (`--help` lists the keys)"
+        )
+    checked = check_recipe(dataclass_types, args, check_inputs=check_inputs)
+    return _parse_with_trl(checked)
+
+
+def _parse_with_trl(checked: CheckedRecipe) -> ParsedRecipe:
+    """The second pass: TRL's parser builds the real dataclasses from the checked settings."""
     from trl import TrlParser
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    file_values: dict[str, Any] = {}
-    path = None
-    if "--config" in args:
-        i = args.index("--config")
-        if i + 1 >= len(args):
-            raise ConfigError("--config needs a path to a YAML recipe")
-        path = args[i + 1]
-        file_values = load_yaml_mapping(path)
-        del args[i : i + 2]
-    check_keys(dataclass_types, file_values, args, path)
-    explicit = _drop_replaced(dataclass_types, {k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}, args)
-    _export_env(file_values.get("env"), path)
-    cli = list(args)  # what the user typed, for the record; the machine's precision defaults come after it
-    args += _precision_defaults(dataclass_types, file_values, cli)
-
-    parser = TrlParser(dataclass_types=list(dataclass_types))
-    parser.set_defaults_with_config(**explicit)  # the file, read once above; flags below override it
+    path = checked.config_path
+    classes = [dc.load() if isinstance(dc, ConfigRef) else dc for dc in checked.dataclass_types]
+    explicit = {k: v for k, v in checked.file_values.items() if k not in _RESERVED_KEYS}
+    args = checked.cli + _precision_defaults(classes, checked.file_values, checked.cli)
+    parser = TrlParser(dataclass_types=classes)
+    parser.error = _raise_parser_error(path)  # argparse would print its 200-line usage and exit
+    parser.set_defaults_with_config(**explicit)  # the file, read once; flags override it
     try:
         configs = parser.parse_args_into_dataclasses(args=args)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"invalid recipe {path or '(command line)'}: {exc}") from exc
-    validate(configs, path)
-    explicit.update(_cli_overrides(cli, configs))
+    explicit.update(_cli_overrides(checked.cli, configs))
     recipe = ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
     recipe.parsed = recipe.resolved()
     return recipe
@@ -170,27 +273,42 @@ def _drop_replaced(dataclass_types: Sequence[type], file_values: dict[str, Any],
     return {k: v for k, v in file_values.items() if k not in replaced}
 
 
-def validate(configs: Sequence[Any], path: str | None = None) -> None:
-    """The one validation pass: every `problems(configs)` of codealign's dataclasses, raised together."""
-    problems = [p for cfg in configs if hasattr(cfg, "problems") for p in cfg.problems(configs)]
-    if problems:
-        where = f"recipe {path!r}" if path else "the recipe"
-        raise ConfigError(f"{len(problems)} problem(s) in {where}:\n  - " + "\n  - ".join(problems))
+def _raise_parser_error(path: str | None):
+    def error(message: str):
+        raise ConfigError(f"invalid recipe {path or '(command line)'}: {message}")
+
+    return error
 
 
-def find_config(configs: Sequence[Any], cls: type) -> Any:
-    """The parsed instance of `cls` (or a subclass) among `configs`; None when the stage has none."""
-    return next((c for c in configs if isinstance(c, cls)), None)
+def _prog() -> str:
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    return f"python -m {spec.name}" if spec is not None and spec.name else Path(sys.argv[0]).name
 
 
-def _export_env(env: Any, path: str | None) -> None:
-    """A recipe's `env:` mapping goes to the environment before anything reads it (TRL's convention)."""
+def find_config(configs: Sequence[Any], cls: type | ConfigRef | str) -> Any:
+    """The parsed instance of `cls` (a class, a `TRL.X` reference or a class name) among `configs`, matching
+    subclasses and first-pass `ConfigView`s; None when the stage has none."""
+    name = cls if isinstance(cls, str) else config_name(cls)
+    for cfg in configs:
+        if isinstance(cls, type) and isinstance(cfg, cls):
+            return cfg
+        names = getattr(cfg, "_lineage", None) or [k.__name__ for k in type(cfg).__mro__]
+        if name in names:
+            return cfg
+    return None
+
+
+def _export_env(env: Any, path: str | None) -> list[str]:
+    """A recipe's `env:` mapping goes to the environment before anything reads it (TRL's convention): here,
+    before torch is imported, so thread counts and the like take effect."""
     if env is None:
-        return
+        return []
     if not isinstance(env, dict):
-        raise ConfigError(f"`env` in {path!r} must be a mapping of VARIABLE: value")
+        return [f"{path}: `env` must be a mapping of VARIABLE: value, got {type(env).__name__}"]
     for key, value in env.items():
         os.environ[str(key)] = str(value)
+    return []
 
 
 def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_args: Sequence[str]) -> list[str]:
@@ -210,12 +328,19 @@ def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_
     return [arg for key, value in defaults.items() if key in known and key not in given for arg in (f"--{key}", value)]
 
 
-def parse_or_exit(dataclass_types: Sequence[type], argv: Sequence[str] | None = None) -> ParsedRecipe:
-    """`parse_recipe` for entry points: a recipe problem ends the program with the message, not a traceback."""
+def _cli_keys(args: Sequence[str]) -> list[str]:
+    """Names of the `--key` flags on a command line (`--key=value` and `--key value` forms)."""
+    return [t[2:].split("=", 1)[0].replace("-", "_") for t in args if t.startswith("--") and len(t) > 2]
+
+
+def parse_or_exit(dataclass_types: Sequence[Any], argv: Sequence[str] | None = None, **kwargs: Any) -> ParsedRecipe:
+    """`parse_recipe` for entry points not yet wrapped in `alignment.run.cli.run_cli`: a recipe problem ends the
+    program with the message and exit status 2, not a traceback."""
     try:
-        return parse_recipe(dataclass_types, argv)
+        return parse_recipe(dataclass_types, argv, **kwargs)
     except ConfigError as exc:
-        raise SystemExit(f"error: {exc}") from None
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _cli_overrides(cli_args: Sequence[str], configs: Sequence[Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 One switch picks the dashboard: `report_to: wandb` or `report_to: tensorboard` (TRL's own field; the HF callbacks do
 the per-step logging). What this module adds:
 
-* `RecordArguments`: `--resume`, wandb project/entity/tags/group/mode and the completions-table period. `wandb_mode: auto`
+* `RecordArguments` (defined in `alignment.args`, torch-free, for the recipe parser): `--resume`, wandb project/entity/tags/group/mode and the completions-table period. `wandb_mode: auto`
   means online when credentials exist (`WANDB_API_KEY` or a netrc entry for api.wandb.ai), offline otherwise, so
   a run never blocks on a login prompt.
 * `setup_tracking(...)`: on the main process, opens the wandb run *before* the trainer does, so the run carries
@@ -23,13 +23,12 @@ import logging
 import netrc
 import os
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from transformers import TrainerCallback
 
+from alignment.args import RecordArguments
 from alignment.run.files import append_jsonl, read_jsonl, to_jsonable, write_jsonl_atomic
 
 logger = logging.getLogger(__name__)
@@ -38,47 +37,6 @@ METRICS_NAME = "metrics.jsonl"
 COMPLETIONS_NAME = "completions.jsonl"
 WANDB_ID_NAME = "wandb_run_id"
 TENSORBOARD_DIR = "tensorboard"
-
-
-@dataclass
-class RecordArguments:
-    """Resume and dashboard settings (the dashboard is chosen with TRL's `report_to`, the run name with `run_name`)."""
-
-    resume: bool = field(
-        default=False,
-        metadata={
-            "help": "Continue from the latest complete checkpoint in output_dir (start fresh if there is none)."
-        },
-    )
-    manifest_hash_checkpoints: bool = field(
-        default=True,
-        metadata={"help": "sha256 the initial checkpoints in manifest.json (minutes for 100+ GB models: turn off)."},
-    )
-    check_replicas: bool = field(
-        default=False,
-        metadata={
-            "help": "At the end, hash each rank's full weights into replicas.json: all ranks must hold the same model "
-            "(gathers ZeRO-3 shards one parameter at a time; slow for very large models)."
-        },
-    )
-    wandb_project: str = field(default="codealign", metadata={"help": "wandb project."})
-    wandb_entity: str | None = field(default=None, metadata={"help": "wandb entity (team or user); None: default."})
-    wandb_tags: list[str] = field(default_factory=list, metadata={"help": "wandb run tags."})
-    wandb_group: str | None = field(default=None, metadata={"help": "wandb group, e.g. one per ablation sweep."})
-    wandb_mode: Literal["auto", "online", "offline", "disabled"] = field(
-        default="auto", metadata={"help": "auto: online with credentials, offline without."}
-    )
-    completions_table_every_n_steps: int = field(
-        default=10, metadata={"help": "Log a completions table (prompt, completion, rewards, advantage); 0: never."}
-    )
-
-    def problems(self, configs: Sequence[Any] = ()) -> list[str]:
-        if self.completions_table_every_n_steps < 0:
-            return [
-                f"`completions_table_every_n_steps` is {self.completions_table_every_n_steps}: must be >= 0 "
-                "(0 disables the table)"
-            ]
-        return []
 
 
 def has_wandb_credentials() -> bool:

@@ -31,6 +31,7 @@ def test_sft_two_steps_trains_and_writes_outputs(tiny_base_model, tmp_path):
             "--model_name_or_path", str(tiny_base_model),
             "--output_dir", str(out),
             "--save_strategy", "steps", "--save_steps", "2",
+            "--completions_table_every_n_steps", "1",
         ]
     )  # fmt: skip
     state = json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())
@@ -78,6 +79,7 @@ def test_grpo_two_steps_trains_and_writes_outputs(tiny_sft_model, tmp_path):
             "--max_completion_length", "24",
             "--output_dir", str(out),
             "--save_strategy", "steps", "--save_steps", "2",
+            "--completions_table_every_n_steps", "1",
         ]
     )  # fmt: skip
     state = json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())
@@ -86,3 +88,8 @@ def test_grpo_two_steps_trains_and_writes_outputs(tiny_sft_model, tmp_path):
     assert {"rewards/math/mean", "rewards/boxed_format/mean", "kl", "rewards/math/frac_none"} <= logged
     assert changed(weights(tiny_sft_model), weights(out)), "GRPO left every parameter unchanged"
     assert (out / "tokenizer.json").is_file()
+    table = [json.loads(line) for line in (out / "completions.jsonl").read_text().splitlines()]
+    assert {row["step"] for row in table} == {1, 2}
+    for row in table:  # JSON values, as the trainer saw them: message lists, not their Python repr
+        assert isinstance(row["prompt"], list) and row["prompt"][-1]["role"] == "user", row["prompt"]
+        assert isinstance(row["completion"], list) and isinstance(row["completion"][0]["content"], str)

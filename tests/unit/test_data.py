@@ -140,3 +140,18 @@ def test_mixture_rows_remember_their_data_source(tmp_path):
     mixed = mix_sources([str(a), str(b)], None, seed=0)
     assert sorted(mixed["dataset"]) == [str(a)] * 3 + [str(b)] * 3
     assert grpo_example(mixed[0])["dataset"] in (str(a), str(b))
+
+
+def test_a_bad_mixture_row_names_its_source_and_row(tmp_path):
+    from data.loading import map_rows
+
+    (tmp_path / "a.jsonl").write_text(
+        "".join(json.dumps({"question": f"q{i}", "answer": "1"}) + "\n" for i in range(5))
+    )
+    rows = [{"question": "q", "answer": "1"}, {"question": "q", "answer": "1"}, {"question": "no gold"}]
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    mixed = mix_sources([str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")], None, seed=0)
+    with pytest.raises(DataError, match=rf"^GRPO mixture row \d+ \({tmp_path / 'b.jsonl'} row 2\): needs a math gold"):
+        map_rows(mixed, grpo_example, source="GRPO mixture")
+    good = map_rows(mix_sources([str(tmp_path / "a.jsonl")], None, seed=0), grpo_example, source="GRPO mixture")
+    assert good.column_names == ["prompt", "task", "solution", "tests", "language", "dataset"]  # origin columns gone

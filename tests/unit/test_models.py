@@ -25,7 +25,7 @@ def test_hub_ids_pass_through_and_nonsense_is_explained():
         resolve_model_path("deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct")
         == "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct"
     )
-    with pytest.raises(FileNotFoundError, match="hub id of the form 'org/name'"):
+    with pytest.raises(FileNotFoundError, match=r"give a hub id \('org/name'\)"):
         resolve_model_path("not-a-model")
 
 
