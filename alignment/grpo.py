@@ -61,6 +61,27 @@ class GRPOArguments(MixtureArguments):
         default="",
         metadata={"help": "Instruction appended to every prompt, e.g. 'Put the final answer in \\boxed{}.'"},
     )
+    # ---- throughput (alignment/run/overlap.py, alignment/run/dynamic_sampling.py) ----
+    overlap_rewards: bool = field(
+        default=True,
+        metadata={"help": "Start the reward functions, each in its own thread, as soon as completions exist, while "
+                  "the log-prob passes run; false: TRL's sequential path. Same rewards and weights either way."},
+    )  # fmt: skip
+    dynamic_sampling: bool = field(
+        default=False,
+        metadata={"help": "DAPO dynamic sampling (§3.2): drop prompt groups whose rewards are all equal and refill "
+                  "the batch with further prompts."},
+    )  # fmt: skip
+    dynamic_sampling_max_oversample: float = field(
+        default=3.0,
+        metadata={"help": "With dynamic sampling, the most prompts a step may generate, as a multiple of the "
+                  "batch's prompts; a batch still short then stops the run with an error."},
+    )  # fmt: skip
+    torch_threads: int = field(
+        default=0,
+        metadata={"help": "torch intra-op threads of this process (0: torch's default, one per core). On a CPU "
+                  "shared with other work, 1 avoids OpenMP threads waiting on each other (bench/bench_grpo.py)."},
+    )  # fmt: skip
 
     def reward_names(self) -> list[str]:
         """Every reward in the order TRL gets them (and `reward_weights` must follow)."""
@@ -74,12 +95,18 @@ class GRPOArguments(MixtureArguments):
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
         from trl import GRPOConfig
 
+        from alignment.run.dynamic_sampling import dynamic_sampling_problems
         from rewards.registry import unknown_rewards
 
         problems = super().problems(configs) + unknown_rewards(self.reward_funcs) + self.sandbox_settings().problems()
         if not self.reward_names():
             problems.append("no reward: list registry names in `reward_funcs` and/or set `reward_model_path`")
         training_args = find_config(configs, GRPOConfig)
+        problems += dynamic_sampling_problems(
+            self.dynamic_sampling, self.dynamic_sampling_max_oversample, training_args
+        )
+        if self.torch_threads < 0:
+            problems.append(f"`torch_threads` is {self.torch_threads}: give 1 or more, or 0 for torch's default")
         weights = training_args.reward_weights if training_args is not None else None
         if weights is not None and len(weights) != len(self.reward_names()):
             problems.append(
@@ -119,6 +146,10 @@ def main(argv: list[str] | None = None) -> str:
     recipe = parse_or_exit((GRPOArguments, ModelConfig, GRPOConfig, RecordArguments), argv)
     args, model_args, training_args, record_args = recipe.configs
     setup_logging()
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     if not model_args.model_name_or_path:
         raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
     warn_if_not_faithful(training_args)
@@ -162,6 +193,8 @@ def main(argv: list[str] | None = None) -> str:
         processing_class=tokenizer,
         callbacks=run.callbacks,
         record=record_args,
+        overlap_rewards=args.overlap_rewards,
+        dynamic_sampling=args.dynamic_sampling_max_oversample if args.dynamic_sampling else None,
     )
     trainer.train(resume_from_checkpoint=run.resume_from)
 

@@ -4,7 +4,7 @@
 never scored 0. The sandbox is not found through any global: a `CodeGrader` is built from `SandboxSettings` (backend
 name, limits, concurrency) when the reward is built, owns its backend (started on first use, or at once with
 `open()`), and is handed to the scorer. Every graded batch reports its sandbox statistics to the caller's
-`log_metric` (`sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`).
+`log_metric` (`sandbox/calls`, `timing/sandbox_s`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`).
 """
 
 from __future__ import annotations
@@ -164,11 +164,13 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def sandbox_metrics(latencies_s: Sequence[float], wall_s: float) -> dict[str, float]:
-    """Per-batch sandbox statistics: calls, throughput over the batch's wall time, latency percentiles."""
+    """Per-batch sandbox statistics: calls, the batch's wall time in the sandbox, throughput over it, latency
+    percentiles."""
     if not latencies_s:
         return {}
     return {
         "sandbox/calls": float(len(latencies_s)),
+        "timing/sandbox_s": wall_s,
         "sandbox/throughput_per_s": len(latencies_s) / wall_s if wall_s > 0 else float("nan"),
         "sandbox/latency_p50_s": percentile(latencies_s, 50),
         "sandbox/latency_p90_s": percentile(latencies_s, 90),

@@ -1,0 +1,200 @@
+"""GRPO step profile: where a step's time goes, with rewards sequential, overlapped, and replaced by a constant.
+
+    python -m bench.bench_grpo                    # code + math on a tiny policy (make bench-grpo)
+    python -m bench.bench_grpo --recipe smollm2   # the SmolLM2 recipe against the old path (make bench-grpo-smollm2)
+
+Code configuration (default): a tiny policy that writes fenced programs (bench/grpo_setup.py) trains by GRPO on the
+project's code tasks and arithmetic problems, rewards `code` (graded in bwrap) and `math`, the trainer on one
+thread (`torch_threads: 1`) and, with `--pin`, its main thread on core 0 and the sandbox's processes on core 1.
+Three variants run one after another in fresh processes, each for `--steps` steps (the first is a warm-up and not
+averaged): `sequential` (`overlap_rewards: false`, TRL's order), `overlapped` (the default) and `constant` (a reward
+that does no work, so what is left is the step without reward cost). The table gives seconds per step in each phase
+of `timing/*` (alignment/run/telemetry.py) and the share of the step spent waiting for rewards.
+
+Generation speed is compared with plain HF `generate` of the same model on the same prompts, and with a FLOP
+bound: this machine's fp32 GEMM rate at the trainer's thread count over the model's FLOPs per token.
+
+SmolLM2 (`--recipe smollm2`): configs/grpo/smollm2_math_cpu.yaml as shipped (`new`) against the same recipe with
+the settings it had before (`old`: torch's default threads, fp32 matmuls, one 16-sequence micro-batch, sequential
+rewards), step time and peak memory side by side. Absolute times depend on the machine's load (printed); compare
+the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+from bench.grpo_profile import flops_per_token, hf_generate_rate, matmul_gflops, run_variant, step_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+PHASES = (
+    "generation", "logprobs_old", "logprobs_ref", "reward_wait", "loss", "backward", "optimizer", "other",
+)  # fmt: skip
+OFF_PATH = ("reward_code", "sandbox", "reward_math", "reward_boxed_format", "reward_constant")
+# The SmolLM2 recipe's settings before this benchmark's changes (issue 12: 234-249 s/step, 10 GB peak).
+SMOLLM2_OLD = [
+    "--torch_threads", "0", "--bf16", "false", "--per_device_train_batch_size", "16",
+    "--gradient_accumulation_steps", "1", "--overlap_rewards", "false",
+]  # fmt: skip
+
+
+def code_stage_args(args, policy: Path, out: Path) -> list[str]:
+    return [
+        "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
+        "--model_name_or_path", str(policy),
+        "--datasets", str(ROOT / "data/code_tasks/tasks.jsonl"), str(ROOT / "data/math_small/train.jsonl"),
+        "--dataset_weights", "0.5", "0.5", "--mixture_size", "2000",
+        "--reward_funcs", "code", "math", "--sandbox_backend", args.backend, "--sandbox_jobs", str(args.sandbox_jobs),
+        "--num_generations", str(args.generations), "--per_device_train_batch_size", str(args.prompts * args.generations),
+        "--max_completion_length", str(args.max_completion_length), "--learning_rate", "1e-4",
+        "--max_steps", str(args.steps), "--torch_threads", str(args.threads), "--logging_steps", "1",
+        "--output_dir", str(out), "--save_strategy", "no", "--report_to", "none",
+    ]  # fmt: skip
+
+
+def smollm2_stage_args(args, out: Path) -> list[str]:
+    return [
+        "--config", str(ROOT / "configs/grpo/smollm2_math_cpu.yaml"), "--max_steps", str(args.steps),
+        "--logging_steps", "1", "--output_dir", str(out), "--save_strategy", "no", "--report_to", "none",
+    ]  # fmt: skip
+
+
+def variants(args, work: Path) -> dict[str, list[str]]:
+    if args.recipe == "smollm2":
+        return {
+            "old": [*smollm2_stage_args(args, work / "old"), *SMOLLM2_OLD],
+            "new": smollm2_stage_args(args, work / "new"),
+        }
+    from bench.grpo_setup import build_code_policy
+
+    policy = build_code_policy(work / "policy", hidden_size=args.hidden_size, num_layers=args.layers)
+    runs = {
+        "sequential": [*code_stage_args(args, policy, work / "sequential"), "--overlap_rewards", "false"],
+        "overlapped": code_stage_args(args, policy, work / "overlapped"),
+        "constant": [*code_stage_args(args, policy, work / "constant"), "--reward_funcs", "constant"],
+    }
+    if args.dynamic:
+        runs["overlapped+dynamic"] = [
+            *runs["overlapped"],
+            "--output_dir",
+            str(work / "dynamic"),
+            "--dynamic_sampling",
+            "true",
+        ]
+    return runs
+
+
+def profile_table(profiles: dict[str, dict[str, float]], memory: dict[str, float]) -> list[str]:
+    names = list(profiles)
+    lines = ["| seconds per step | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+
+    def row(label: str, key: str, fmt: str = "{:.3f}") -> None:
+        if any(key in p for p in profiles.values()):
+            cells = [fmt.format(p[key]) if key in p else "–" for p in profiles.values()]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    for phase in PHASES:
+        row(f"{phase}", f"timing/{phase}_s")
+    row("**step**", "timing/step_s")
+    for key in OFF_PATH:
+        row(f"({key}, own time)", f"timing/{key}_s")
+    for p in profiles.values():
+        p["wait_share"] = 100 * p.get("timing/reward_wait_s", 0.0) / p["timing/step_s"]
+    row("**reward wait / step**", "wait_share", "{:.1f}%")
+    row("sandbox programs / step", "sandbox/calls", "{:.0f}")
+    row("dropped groups (dynamic sampling)", "dynamic_sampling/dropped_frac", "{:.2f}")
+    for name, gib in memory.items():
+        profiles[name]["peak_rss_gib"] = gib
+    row("peak RSS (GiB)", "peak_rss_gib", "{:.2f}")
+    return lines
+
+
+def generation_lines(args, profiles: dict[str, dict[str, float]], model_path: str, prompts: list) -> list[str]:
+    """Tokens/s of the stage's generation, plain HF generate on the same prompts, and the FLOP bound."""
+    ours = profiles["overlapped" if "overlapped" in profiles else "new"]
+    generated = ours["completions/mean_length"] * len(prompts) * args.generations
+    hf = hf_generate_rate(model_path, prompts, args.generations, args.max_completion_length, args.threads or 1)
+    gflops = matmul_gflops(args.threads or 1)
+    context = 64 + args.max_completion_length // 2  # a typical prompt plus half the completion
+    bound = gflops * 1e9 / flops_per_token(hf["config"], context)
+    return [
+        "",
+        f"| generation (threads={args.threads or 'default'}) | new tokens/s |",
+        "|---|---:|",
+        f"| GRPO stage (`timing/generation_s`) | {generated / ours['timing/generation_s']:.1f} |",
+        f"| plain HF `generate`, same model and prompts | {hf['tokens_per_s']:.1f} |",
+        f"| FLOP bound ({gflops:.0f} GFLOP/s fp32 GEMM / {flops_per_token(hf['config'], context) / 1e6:.1f} "
+        f"MFLOP per token) | {bound:.0f} |",
+    ]
+
+
+def bench_prompts(args) -> list:
+    from data.loading import add_instruction, grpo_example
+
+    sources = [ROOT / "data/math_small/train.jsonl"]
+    if args.recipe == "code":
+        sources.insert(0, ROOT / "data/code_tasks/tasks.jsonl")
+    rows = [grpo_example(json.loads(line)) for src in sources for line in src.read_text().splitlines()[:4]]
+    rows = [r["prompt"] for r in rows][: args.prompts]
+    if args.recipe == "smollm2":
+        rows = [[{**m, "content": m["content"] + " Put the final answer in \\boxed{}."} for m in p] for p in rows]
+    del add_instruction
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipe", choices=("code", "smollm2"), default="code")
+    parser.add_argument("--work", type=Path, default=ROOT / "outputs/bench-grpo")
+    parser.add_argument("--steps", type=int, default=4, help="steps per variant; the first is not averaged")
+    parser.add_argument("--prompts", type=int, default=8, help="prompts per step (code configuration)")
+    parser.add_argument("--generations", type=int, default=8)
+    parser.add_argument("--max_completion_length", type=int, default=128)
+    parser.add_argument("--hidden_size", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="trainer threads (0: torch's default)")
+    parser.add_argument("--backend", default="bwrap")
+    parser.add_argument("--sandbox_jobs", type=int, default=2)
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--dynamic", action="store_true", help="also run the overlapped variant with dynamic sampling")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.recipe == "smollm2":
+        args.prompts, args.generations, args.max_completion_length = 2, 8, 96  # the recipe's batch
+    work = args.work / args.recipe
+    work.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    results = {
+        name: run_variant(work / f"{name}.json", stage, args.pin) for name, stage in variants(args, work).items()
+    }
+    profiles = {name: step_profile(r["rows"]) for name, r in results.items()}
+    lines = [
+        f"# GRPO step profile ({args.recipe}), {args.steps} steps per variant, first not averaged",
+        f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} (1 min); {os.cpu_count()} CPUs",
+        "",
+        *profile_table(profiles, {n: r["peak_rss_gib"] for n, r in results.items()}),
+    ]
+    if args.recipe == "smollm2":
+        old, new = profiles["old"], profiles["new"]
+        lines.append(
+            f"\nstep time {old['timing/step_s']:.1f} s -> {new['timing/step_s']:.1f} s "
+            f"({old['timing/step_s'] / new['timing/step_s']:.1f}x); peak RSS {old['peak_rss_gib']:.2f} -> "
+            f"{new['peak_rss_gib']:.2f} GiB ({old['peak_rss_gib'] / new['peak_rss_gib']:.1f}x)"
+        )
+    from alignment.model.loading import resolve_model_path
+
+    model = resolve_model_path("smollm2-135m-instruct") if args.recipe == "smollm2" else str(work / "policy/sft")
+    lines += generation_lines(args, profiles, model, bench_prompts(args))
+    text = "\n".join(lines)
+    print(text)
+    (work / "profile.md").write_text(text + "\n")
+    (work / "profile.json").write_text(json.dumps(profiles, indent=2))
+    return profiles
+
+
+if __name__ == "__main__":
+    main()
