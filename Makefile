@@ -1,4 +1,4 @@
-.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox bench-fidelity demo
+.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox bench-fidelity bench-grpo bench-grpo-smollm2 demo
 
 PY ?= python
 
@@ -27,7 +27,7 @@ quality:
 format:
 	ruff check --fix . && ruff format .
 
-bench: bench-math bench-sandbox bench-fidelity
+bench: bench-math bench-sandbox bench-fidelity bench-grpo
 
 bench-math:
 	$(PY) -m bench.bench_math
@@ -37,3 +37,9 @@ bench-sandbox:
 
 bench-fidelity:
 	$(PY) -m bench.fidelity --backends bwrap docker --repeats 3
+
+bench-grpo:
+	$(PY) -m bench.bench_grpo
+
+bench-grpo-smollm2:
+	$(PY) -m bench.bench_grpo --recipe smollm2 --steps 3

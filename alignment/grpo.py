@@ -26,6 +26,10 @@ Deviations from the paper, all deliberate and visible in the recipe:
 * Rewards: DSC2 uses a trained reward model for code; here the compiler 0/1 signal ("code"), the math checker
   ("math") and a reward model (`reward_model_path`) are all available and mixed by `reward_funcs`/`reward_weights`.
   Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
+* `dynamic_sampling: true` (off by default; DAPO §3.2, not DSM) trains only on groups whose rewards differ,
+  refilling the batch with further prompts (alignment/run/dynamic_sampling.py); the dropped groups' KL term goes
+  too. `overlap_rewards` (on) and `bf16_reference` change when and in what precision things are computed, not the
+  objective (alignment/run/overlap.py, alignment/run/precision.py).
 """
 
 from __future__ import annotations
@@ -77,6 +81,11 @@ class GRPOArguments(MixtureArguments):
         metadata={"help": "With dynamic sampling, the most prompts a step may generate, as a multiple of the "
                   "batch's prompts; a batch still short then stops the run with an error."},
     )  # fmt: skip
+    bf16_reference: bool = field(
+        default=False,
+        metadata={"help": "With `bf16: true`, store the reference model's linear layers in bf16: same reference "
+                  "log-probs under autocast, less memory (alignment/run/precision.py)."},
+    )  # fmt: skip
     torch_threads: int = field(
         default=0,
         metadata={"help": "torch intra-op threads of this process (0: torch's default, one per core). On a CPU "
@@ -105,6 +114,8 @@ class GRPOArguments(MixtureArguments):
         problems += dynamic_sampling_problems(
             self.dynamic_sampling, self.dynamic_sampling_max_oversample, training_args
         )
+        if self.bf16_reference and training_args is not None and not training_args.bf16:
+            problems.append("`bf16_reference: true` needs `bf16: true` (the reference is exact only under autocast)")
         if self.torch_threads < 0:
             problems.append(f"`torch_threads` is {self.torch_threads}: give 1 or more, or 0 for torch's default")
         weights = training_args.reward_weights if training_args is not None else None
@@ -136,6 +147,7 @@ def main(argv: list[str] | None = None) -> str:
 
     from alignment.model.generation import resolve_vllm
     from alignment.model.loading import dtype_name, load_tokenizer, resolve_model_path
+    from alignment.run.precision import warn_if_slow_bf16
     from alignment.run.record import start_run
     from alignment.run.tracking import RecordArguments
     from alignment.trainers import CodealignGRPOTrainer
@@ -153,6 +165,7 @@ def main(argv: list[str] | None = None) -> str:
     if not model_args.model_name_or_path:
         raise SystemExit("error: set `model_name_or_path` (usually the SFT output directory)")
     warn_if_not_faithful(training_args)
+    warn_if_slow_bf16(training_args)
     resolve_vllm(training_args)  # no CUDA or no vllm: HF generate, with a warning
 
     # ---- data --------------------------------------------------------------------------------------------------
@@ -195,6 +208,7 @@ def main(argv: list[str] | None = None) -> str:
         record=record_args,
         overlap_rewards=args.overlap_rewards,
         dynamic_sampling=args.dynamic_sampling_max_oversample if args.dynamic_sampling else None,
+        bf16_reference=args.bf16_reference,
     )
     trainer.train(resume_from_checkpoint=run.resume_from)
 

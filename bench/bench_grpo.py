@@ -43,12 +43,14 @@ SMOLLM2_OLD = [
 
 
 def code_stage_args(args, policy: Path, out: Path) -> list[str]:
+    rewards = args.rewards.split(",")
+    data = [ROOT / "data/code_tasks/tasks.jsonl"] if "code" in rewards else []
+    data.append(ROOT / "data/math_small/train.jsonl")
     return [
         "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
         "--model_name_or_path", str(policy),
-        "--datasets", str(ROOT / "data/code_tasks/tasks.jsonl"), str(ROOT / "data/math_small/train.jsonl"),
-        "--dataset_weights", "0.5", "0.5", "--mixture_size", "2000",
-        "--reward_funcs", "code", "math", "--sandbox_backend", args.backend, "--sandbox_jobs", str(args.sandbox_jobs),
+        "--datasets", *map(str, data), "--dataset_weights", *["1"] * len(data), "--mixture_size", "2000",
+        "--reward_funcs", *rewards, "--sandbox_backend", args.backend, "--sandbox_jobs", str(args.sandbox_jobs),
         "--num_generations", str(args.generations), "--per_device_train_batch_size", str(args.prompts * args.generations),
         "--max_completion_length", str(args.max_completion_length), "--learning_rate", "1e-4",
         "--max_steps", str(args.steps), "--torch_threads", str(args.threads), "--logging_steps", "1",
@@ -71,7 +73,9 @@ def variants(args, work: Path) -> dict[str, list[str]]:
         }
     from bench.grpo_setup import build_code_policy
 
-    policy = build_code_policy(work / "policy", hidden_size=args.hidden_size, num_layers=args.layers)
+    policy = build_code_policy(
+        work / f"policy-h{args.hidden_size}-l{args.layers}", hidden_size=args.hidden_size, num_layers=args.layers
+    )
     runs = {
         "sequential": [*code_stage_args(args, policy, work / "sequential"), "--overlap_rewards", "false"],
         "overlapped": code_stage_args(args, policy, work / "overlapped"),
@@ -117,32 +121,34 @@ def generation_lines(args, profiles: dict[str, dict[str, float]], model_path: st
     """Tokens/s of the stage's generation, plain HF generate on the same prompts, and the FLOP bound."""
     ours = profiles["overlapped" if "overlapped" in profiles else "new"]
     generated = ours["completions/mean_length"] * len(prompts) * args.generations
-    hf = hf_generate_rate(model_path, prompts, args.generations, args.max_completion_length, args.threads or 1)
-    gflops = matmul_gflops(args.threads or 1)
+    threads = args.threads or os.cpu_count() or 1
+    hf = hf_generate_rate(model_path, prompts, args.generations, args.max_completion_length, threads, args.device)
+    gflops = matmul_gflops(threads, args.device)
+    precision = "bf16" if args.device == "cuda" else "fp32"
     context = 64 + args.max_completion_length // 2  # a typical prompt plus half the completion
     bound = gflops * 1e9 / flops_per_token(hf["config"], context)
     return [
         "",
-        f"| generation (threads={args.threads or 'default'}) | new tokens/s |",
+        f"| generation ({args.device}, threads={args.threads or 'default'}) | new tokens/s |",
         "|---|---:|",
         f"| GRPO stage (`timing/generation_s`) | {generated / ours['timing/generation_s']:.1f} |",
         f"| plain HF `generate`, same model and prompts | {hf['tokens_per_s']:.1f} |",
-        f"| FLOP bound ({gflops:.0f} GFLOP/s fp32 GEMM / {flops_per_token(hf['config'], context) / 1e6:.1f} "
+        f"| FLOP bound ({gflops:.0f} GFLOP/s {precision} GEMM / {flops_per_token(hf['config'], context) / 1e6:.1f} "
         f"MFLOP per token) | {bound:.0f} |",
     ]
 
 
 def bench_prompts(args) -> list:
-    from data.loading import add_instruction, grpo_example
+    """`args.prompts` prompts of the benchmark's data, alternating between its sources, as the stage renders them."""
+    from data.loading import grpo_example
 
     sources = [ROOT / "data/math_small/train.jsonl"]
-    if args.recipe == "code":
+    if args.recipe == "code" and "code" in args.rewards:
         sources.insert(0, ROOT / "data/code_tasks/tasks.jsonl")
-    rows = [grpo_example(json.loads(line)) for src in sources for line in src.read_text().splitlines()[:4]]
-    rows = [r["prompt"] for r in rows][: args.prompts]
-    if args.recipe == "smollm2":
-        rows = [[{**m, "content": m["content"] + " Put the final answer in \\boxed{}."} for m in p] for p in rows]
-    del add_instruction
+    lines = [src.read_text().splitlines() for src in sources]
+    rows = [grpo_example(json.loads(lines[i % len(lines)][i // len(lines)]))["prompt"] for i in range(args.prompts)]
+    if args.recipe == "smollm2":  # the recipe's prompt_suffix
+        rows = [[{**m, "content": f"{m['content']} Put the final answer in \\boxed{{}}."} for m in p] for p in rows]
     return rows
 
 
@@ -154,10 +160,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--prompts", type=int, default=8, help="prompts per step (code configuration)")
     parser.add_argument("--generations", type=int, default=8)
     parser.add_argument("--max_completion_length", type=int, default=128)
-    parser.add_argument("--hidden_size", type=int, default=256)
+    parser.add_argument("--hidden_size", type=int, default=128)
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="trainer threads (0: torch's default)")
     parser.add_argument("--backend", default="bwrap")
+    parser.add_argument("--rewards", default="code,math", help="code,math (code tasks + math) or math")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cuda: the stage's default on a GPU")
     parser.add_argument("--sandbox_jobs", type=int, default=2)
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--dynamic", action="store_true", help="also run the overlapped variant with dynamic sampling")
@@ -165,6 +173,8 @@ def main(argv: list[str] | None = None) -> dict:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.recipe == "smollm2":
         args.prompts, args.generations, args.max_completion_length = 2, 8, 96  # the recipe's batch
+    if args.device == "cuda":
+        args.threads, args.pin = 0, False  # the trainer's CPU threads do not matter there
     work = args.work / args.recipe
     work.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
@@ -187,7 +197,8 @@ def main(argv: list[str] | None = None) -> dict:
         )
     from alignment.model.loading import resolve_model_path
 
-    model = resolve_model_path("smollm2-135m-instruct") if args.recipe == "smollm2" else str(work / "policy/sft")
+    policy = work / f"policy-h{args.hidden_size}-l{args.layers}" / "sft"
+    model = resolve_model_path("smollm2-135m-instruct") if args.recipe == "smollm2" else str(policy)
     lines += generation_lines(args, profiles, model, bench_prompts(args))
     text = "\n".join(lines)
     print(text)

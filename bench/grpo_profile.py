@@ -6,7 +6,7 @@ yardsticks for generation speed (plain HF `generate` of the same model, and a FL
   sandbox do not take turns on one core.
 * `step_profile` averages the `timing/*` metrics the stage logged (alignment/run/telemetry.py) over the measured
   steps (the first is a warm-up: lazy initialisation, first sandbox runs).
-* `matmul_gflops` times fp32 matrix products at the trainer's thread count; `flops_per_token` counts a decoder's
+* `matmul_gflops` times matrix products (fp32 at the trainer's thread count on a CPU, bf16 on CUDA); `flops_per_token` counts a decoder's
   forward FLOPs (2 per weight, plus attention over the context), so GFLOP/s / FLOPs per token bounds tokens/s.
 """
 
@@ -83,23 +83,34 @@ def step_profile(rows: list[dict], warmup: int = 1) -> dict[str, float]:
     return {k: sum(r[k] for r in measured if k in r) / sum(1 for r in measured if k in r) for k in sorted(keys)}
 
 
-def matmul_gflops(threads: int, size: int = 1024, repeats: int = 10) -> float:
-    """Best fp32 GEMM rate of this machine at `threads` threads (GFLOP/s)."""
+def matmul_gflops(threads: int, device: str = "cpu", size: int = 1024, repeats: int = 10) -> float:
+    """Best GEMM rate of this machine (GFLOP/s): fp32 at `threads` threads on a CPU, bf16 on CUDA."""
     import torch
 
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    size = 4096 if device == "cuda" else size
     try:
-        a, b = torch.randn(size, size), torch.randn(size, size)
+        a, b = (torch.randn(size, size, device=device, dtype=dtype) for _ in range(2))
         a @ b
         best = float("inf")
         for _ in range(repeats):
+            _sync(device)
             start = time.perf_counter()
             a @ b
+            _sync(device)
             best = min(best, time.perf_counter() - start)
     finally:
         torch.set_num_threads(previous)
     return 2 * size**3 / best / 1e9
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
 
 
 def flops_per_token(config: Any, context: int) -> float:
@@ -110,8 +121,11 @@ def flops_per_token(config: Any, context: int) -> float:
     return layers * per_layer + 2 * h * config.vocab_size  # plus the LM head
 
 
-def hf_generate_rate(model_path: str, prompts: list, group: int, max_new_tokens: int, threads: int) -> dict:
-    """New tokens/s of plain `model.generate` on the same prompts, sampling like the stage (temperature 1)."""
+def hf_generate_rate(
+    model_path: str, prompts: list, group: int, max_new_tokens: int, threads: int, device: str = "cpu"
+) -> dict:
+    """New tokens/s of plain `model.generate` on the same prompts, sampling like the stage (temperature 1), in the
+    stage's default precision (fp32 on a CPU, bf16 on CUDA)."""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -119,16 +133,18 @@ def hf_generate_rate(model_path: str, prompts: list, group: int, max_new_tokens:
 
     torch.set_num_threads(threads)
     tokenizer = load_tokenizer(model_path, "model")
-    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32).eval()
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype).to(device).eval()
     texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in prompts]
     tokenizer.padding_side = "left"
-    batch = tokenizer([t for t in texts for _ in range(group)], return_tensors="pt", padding=True)
+    batch = tokenizer([t for t in texts for _ in range(group)], return_tensors="pt", padding=True).to(device)
     torch.manual_seed(0)
     with torch.no_grad():
         start = time.perf_counter()
         out = model.generate(
             **batch, max_new_tokens=max_new_tokens, do_sample=True, temperature=1.0, top_k=0, top_p=1.0
         )
+        _sync(device)
         elapsed = time.perf_counter() - start
     new = out[:, batch["input_ids"].shape[1] :]
     tokens = int((new != tokenizer.pad_token_id).sum())

@@ -35,7 +35,7 @@ def build_code_policy(
     *,
     hidden_size: int = 256,
     num_layers: int = 4,
-    sft_steps: int = 150,
+    sft_steps: int = 250,
     threads: int = 1,
     seed: int = 0,
 ) -> Path:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from rewards.code_rewards import CodeGrader, SandboxSettings, code_rewards_batch
+from rewards.code_rewards import CodeGrader, SandboxSettings, code_rewards_batch, prefetch_code_batch
 from rewards.format_rewards import boxed_format_batch
 from rewards.math_rewards import math_rewards_batch
 
@@ -67,6 +67,10 @@ def code_scores(
     return code_rewards_batch(completions, tests, language, context.sandbox(), context.log_metric)
 
 
+def code_prefetch(completions: list[str], context: RewardContext, tests: list[str | dict], language: list) -> None:
+    prefetch_code_batch(completions, tests, language, context.sandbox())
+
+
 def boxed_format_scores(completions: list[str], context: RewardContext) -> list[float | None]:
     return boxed_format_batch(completions)
 
@@ -78,6 +82,9 @@ class RewardSpec:
     columns: tuple[str, ...]  # data set columns the scorer reads, passed by name
     kind: RewardKind
     doc: str
+    # (completions, context, **columns) -> None: start the slow part early for rows whose completion is done (the
+    # later scorer call over the whole batch takes its results; alignment/run/overlap.py calls it).
+    prefetch: Callable[..., None] | None = None
 
 
 REWARDS: dict[str, RewardSpec] = {
@@ -94,6 +101,7 @@ REWARDS: dict[str, RewardSpec] = {
         columns=("tests", "language"),
         kind="execution",
         doc="1.0 when the last fenced program passes every test in the sandbox, else 0.0",
+        prefetch=code_prefetch,
     ),
     "boxed_format": RewardSpec(
         scorer=boxed_format_scores,
@@ -141,10 +149,24 @@ class RewardFunction:
     def __repr__(self) -> str:
         return f"RewardFunction({self.name!r})"
 
-    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+    def _judged(self, completions: Sequence[Any], kwargs: dict[str, Any]) -> tuple[list[str], list[int]]:
+        """The completions' texts and the indices of the rows this reward judges (by their `task` column)."""
         texts = [completion_text(c) for c in completions]
         tasks = kwargs.get("task") or [None] * len(texts)
-        judged = [i for i, t in enumerate(tasks) if self.spec.task is None or t == self.spec.task]
+        return texts, [i for i, t in enumerate(tasks) if self.spec.task is None or t == self.spec.task]
+
+    def prefetch(self, completions: Sequence[Any], **kwargs: Any) -> None:
+        """Start the slow part of scoring these rows now (for `code`: their programs in the sandbox); the call over
+        the whole batch scores them as usual, reusing that work. Does nothing for rewards without it."""
+        if self.spec.prefetch is None or any(c not in kwargs for c in self.spec.columns):
+            return  # the call itself reports missing columns
+        texts, judged = self._judged(completions, kwargs)
+        if judged:
+            columns = {c: [kwargs[c][i] for i in judged] for c in self.spec.columns}
+            self.spec.prefetch([texts[i] for i in judged], self.context, **columns)
+
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+        texts, judged = self._judged(completions, kwargs)
         log_metric = kwargs.get("log_metric") or _no_metric
         scores: list[float | None] = [None] * len(texts)
         elapsed_s = 0.0

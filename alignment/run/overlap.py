@@ -12,6 +12,13 @@ TRL 1.16's `_generate_and_score_completions` runs generation, then the old/refer
 * `_calculate_rewards` waits for those results and hands them to TRL's own `_calculate_rewards` through stand-ins,
   so None handling, length checks, the cross-process gather and all logging stay TRL's.
 
+Code grading starts earlier still, while the batch is generating: during HF generation a forward pre-hook on the
+policy sees every sampled token fed back in, notices each row whose last token is an end-of-sequence token, and
+hands that finished completion to the reward functions that can `prefetch` (the registry's `code` reward starts
+its program in the sandbox). When the whole-batch call runs, the grader takes those runs' results; a completion
+the hook decoded differently from TRL is simply graded then (the grader matches runs by their program, so a
+prefetch can save time but never change a score).
+
 Reward models loaded by TRL as `nn.Module`s (`reward_model_path`) are not moved: TRL scores them inline on the
 accelerator. Registry rewards of kind "model" are plain reward functions and overlap like the others.
 
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +94,33 @@ def _is_async(func: Any) -> bool:
     return is_async_callable(func)
 
 
+class _FinishWatcher:
+    """Forward pre-hook on the policy during HF `generate`: after the prompt pass, each call's last input column is
+    the token just sampled for every row; a row is finished at its first end-of-sequence token."""
+
+    def __init__(self, eos_ids: Sequence[int], on_finished: Callable[[list[int], list[list[int]]], None]) -> None:
+        self.eos, self.on_finished = set(eos_ids), on_finished
+        self.tokens: list[list[int]] | None = None  # per row, what it generated so far
+        self.done: list[bool] = []
+
+    def __call__(self, module, args, kwargs) -> None:
+        ids = kwargs.get("input_ids", args[0] if args else None)  # (B, T)
+        if ids is None:
+            return
+        if self.tokens is None:  # the prompt pass
+            self.tokens, self.done = [[] for _ in range(ids.size(0))], [False] * ids.size(0)
+            return
+        finished = []
+        for row, token in enumerate(ids[:, -1].tolist()):
+            if not self.done[row]:
+                self.tokens[row].append(token)
+                if token in self.eos:
+                    self.done[row] = True
+                    finished.append(row)
+        if finished:
+            self.on_finished(finished, [self.tokens[row] for row in finished])
+
+
 class OverlappedRewardsMixin:
     """Mix in front of `trl.GRPOTrainer`; `overlap_rewards=False` keeps TRL's sequential path exactly."""
 
@@ -109,6 +144,30 @@ class OverlappedRewardsMixin:
         finally:
             self._reward_rows = None
             self._discard_pending()
+
+    def _generate_single_turn(self, prompt_ids, *args, **kwargs):
+        prefetching = [f for f in self.reward_funcs if callable(getattr(f, "prefetch", None))]
+        plain_hf = not (self.use_vllm or self.use_transformers_continuous_batching or self.tools)
+        if not (prefetching and plain_hf and self.overlap_rewards and self._reward_rows is not None):
+            return super()._generate_single_turn(prompt_ids, *args, **kwargs)
+        rows, conversational = self._reward_rows, isinstance(self._reward_rows[0].get("prompt"), list)
+
+        def on_finished(indices: list[int], token_lists: list[list[int]]) -> None:
+            texts = self.processing_class.batch_decode(token_lists, skip_special_tokens=True)
+            completions = [[{"role": "assistant", "content": t}] for t in texts] if conversational else texts
+            columns = {k: [rows[i][k] for i in indices] for k in rows[0] if k not in _NOT_FORWARDED}
+            for func in prefetching:
+                try:
+                    func.prefetch(completions=completions, **columns)
+                except Exception:  # an early start only saves time: the whole-batch call reports any failure
+                    logger.exception("prefetching reward %s failed; it will run with the whole batch", func)
+
+        watcher = _FinishWatcher(self.eos_token_ids, on_finished)
+        hook = self.accelerator.unwrap_model(self.model).register_forward_pre_hook(watcher, with_kwargs=True)
+        try:
+            return super()._generate_single_turn(prompt_ids, *args, **kwargs)
+        finally:
+            hook.remove()
 
     def _generate(self, prompts: list):
         output = super()._generate(prompts)

@@ -34,7 +34,7 @@ def code_models(tmp_path_factory) -> tuple[Path, Path]:
     if reason:
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("code-models")
-    policy = build_code_policy(root, hidden_size=64, num_layers=2, sft_steps=80)
+    policy = build_code_policy(root, hidden_size=64, num_layers=2, sft_steps=250)
     return build_policy_and_reward_model(root, policy=policy)
 
 
