@@ -37,8 +37,8 @@ PHASES = (
 OFF_PATH = ("reward_code", "sandbox", "reward_math", "reward_boxed_format", "reward_constant")
 # The SmolLM2 recipe's settings before this benchmark's changes (issue 12: 234-249 s/step, 10 GB peak).
 SMOLLM2_OLD = [
-    "--torch_threads", "0", "--bf16", "false", "--per_device_train_batch_size", "16",
-    "--gradient_accumulation_steps", "1", "--overlap_rewards", "false",
+    "--torch_threads", "0", "--bf16", "false", "--bf16_reference", "false", "--per_device_train_batch_size", "16",
+    "--gradient_accumulation_steps", "1", "--optim", "adamw_torch_fused", "--overlap_rewards", "false",
 ]  # fmt: skip
 
 
@@ -51,7 +51,8 @@ def code_stage_args(args, policy: Path, out: Path) -> list[str]:
         "--model_name_or_path", str(policy),
         "--datasets", *map(str, data), "--dataset_weights", *["1"] * len(data), "--mixture_size", "2000",
         "--reward_funcs", *rewards, "--sandbox_backend", args.backend, "--sandbox_jobs", str(args.sandbox_jobs),
-        "--num_generations", str(args.generations), "--per_device_train_batch_size", str(args.prompts * args.generations),
+        "--num_generations", str(args.generations),
+        "--per_device_train_batch_size", str(args.prompts * args.generations),
         "--max_completion_length", str(args.max_completion_length), "--learning_rate", "1e-4",
         "--max_steps", str(args.steps), "--torch_threads", str(args.threads), "--logging_steps", "1",
         "--output_dir", str(out), "--save_strategy", "no", "--report_to", "none",

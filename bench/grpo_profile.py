@@ -6,8 +6,9 @@ yardsticks for generation speed (plain HF `generate` of the same model, and a FL
   sandbox do not take turns on one core.
 * `step_profile` averages the `timing/*` metrics the stage logged (alignment/run/telemetry.py) over the measured
   steps (the first is a warm-up: lazy initialisation, first sandbox runs).
-* `matmul_gflops` times matrix products (fp32 at the trainer's thread count on a CPU, bf16 on CUDA); `flops_per_token` counts a decoder's
-  forward FLOPs (2 per weight, plus attention over the context), so GFLOP/s / FLOPs per token bounds tokens/s.
+* `matmul_gflops` times matrix products (fp32 at the trainer's thread count on a CPU, bf16 on CUDA);
+  `flops_per_token` counts a decoder's forward FLOPs (2 per weight, plus attention over the context), so GFLOP/s
+  over FLOPs per token bounds tokens/s.
 """
 
 from __future__ import annotations

@@ -57,6 +57,8 @@ class BF16GenerationMixin:
         if bf16_reference and self.ref_model is not None:
             if not self.args.bf16:
                 raise ValueError("`bf16_reference` needs `bf16: true` (autocast), or the reference would change")
+            if self.is_deepspeed_enabled or self.is_fsdp_enabled:
+                raise ValueError("`bf16_reference` casts a whole reference model: not for DeepSpeed or FSDP shards")
             moved = cast_linear_weights(self.accelerator.unwrap_model(self.ref_model), torch.bfloat16)
             logger.info("reference model: %d linear parameters stored in bf16", moved)
 

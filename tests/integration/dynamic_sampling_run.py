@@ -1,7 +1,7 @@
 """One rank of the two-process dynamic-sampling run (launched by test_dynamic_sampling_distributed.py through
 `accelerate launch`): trains on the half-fixed data set and writes what this rank trained on to rank<r>.json.
 
-    accelerate launch --config_file configs/accelerate/cpu_ddp.yaml tests/integration/dynamic_sampling_run.py \\
+    accelerate launch --config_file configs/accelerate/cpu_zero2.yaml tests/integration/dynamic_sampling_run.py \\
         MODEL_DIR OUTPUT_DIR
 """
 

@@ -1,5 +1,6 @@
-"""Dynamic sampling in a two-process run (DDP over gloo on CPU, through `accelerate launch`): every rank runs the
-same refill rounds, trains on the same number of groups, all of them with reward spread, and the replicas agree."""
+"""Dynamic sampling in a two-process run (DeepSpeed ZeRO-2 over gloo on CPU, through `accelerate launch`): every
+rank runs the same refill rounds, trains on the same number of groups, all with reward spread, and the replicas
+agree."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def test_two_processes_stay_in_step_with_dynamic_sampling(tmp_path):
     out = tmp_path / "run"
     command = [
         shutil.which("accelerate") or "accelerate", "launch",
-        "--config_file", str(ROOT / "configs/accelerate/cpu_ddp.yaml"),
+        "--config_file", str(ROOT / "configs/accelerate/cpu_zero2.yaml"),
         str(ROOT / "tests/integration/dynamic_sampling_run.py"), str(model), str(out),
     ]  # fmt: skip
     proc = subprocess.run(command, cwd=ROOT, env=stage_env(), capture_output=True, text=True, timeout=600)
