@@ -42,4 +42,4 @@ bench-grpo:
 	$(PY) -m bench.bench_grpo
 
 bench-grpo-smollm2:
-	$(PY) -m bench.bench_grpo --recipe smollm2 --steps 3
+	$(PY) -m bench.bench_grpo --recipe smollm2 --steps 3 --rounds 1

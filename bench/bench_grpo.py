@@ -93,6 +93,29 @@ def variants(args, work: Path) -> dict[str, list[str]]:
     return runs
 
 
+def run_rounds(args, work: Path, runs: dict[str, list[str]]) -> tuple[dict, dict, dict]:
+    """Every variant `args.rounds` times, the order reversed each round so that drifting machine load hits all
+    alike; returns each variant's profile (mean over rounds), peak RSS (max) and the load average at its starts."""
+    per_round: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+    peaks: dict[str, float] = {}
+    loads: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(args.rounds):
+        order = list(runs) if round_ % 2 == 0 else list(runs)[::-1]
+        for name in order:
+            loads[name].append(round(os.getloadavg()[0], 1))
+            out = work / f"{name}-r{round_}"
+            result = run_variant(work / f"{name}-r{round_}.json", [*runs[name], "--output_dir", str(out)], args.pin)
+            per_round[name].append(step_profile(result["rows"]))
+            peaks[name] = max(peaks.get(name, 0.0), result["peak_rss_gib"])
+    profiles = {name: _mean(rounds) for name, rounds in per_round.items()}
+    return profiles, peaks, loads
+
+
+def _mean(profiles: list[dict[str, float]]) -> dict[str, float]:
+    keys = set().union(*profiles)
+    return {k: sum(p[k] for p in profiles if k in p) / sum(1 for p in profiles if k in p) for k in sorted(keys)}
+
+
 def profile_table(profiles: dict[str, dict[str, float]], memory: dict[str, float]) -> list[str]:
     names = list(profiles)
     lines = ["| seconds per step | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
@@ -111,6 +134,10 @@ def profile_table(profiles: dict[str, dict[str, float]], memory: dict[str, float
         p["wait_share"] = 100 * p.get("timing/reward_wait_s", 0.0) / p["timing/step_s"]
     row("**reward wait / step**", "wait_share", "{:.1f}%")
     row("sandbox programs / step", "sandbox/calls", "{:.0f}")
+    for p in profiles.values():
+        if "completions/mean_length" in p:
+            p["gen_tokens_per_s"] = p["completions/mean_length"] * p["batch_rows"] / p["timing/generation_s"]
+    row("generation, new tokens/s", "gen_tokens_per_s", "{:.0f}")
     row("dropped groups (dynamic sampling)", "dynamic_sampling/dropped_frac", "{:.2f}")
     for name, gib in memory.items():
         profiles[name]["peak_rss_gib"] = gib
@@ -120,23 +147,29 @@ def profile_table(profiles: dict[str, dict[str, float]], memory: dict[str, float
 
 def generation_lines(args, profiles: dict[str, dict[str, float]], model_path: str, prompts: list) -> list[str]:
     """Tokens/s of the stage's generation, plain HF generate on the same prompts, and the FLOP bound."""
-    ours = profiles["overlapped" if "overlapped" in profiles else "new"]
-    generated = ours["completions/mean_length"] * len(prompts) * args.generations
+    name = "overlapped" if "overlapped" in profiles else "new"
     threads = args.threads or os.cpu_count() or 1
     hf = hf_generate_rate(model_path, prompts, args.generations, args.max_completion_length, threads, args.device)
     gflops = matmul_gflops(threads, args.device)
     precision = "bf16" if args.device == "cuda" else "fp32"
     context = 64 + args.max_completion_length // 2  # a typical prompt plus half the completion
-    bound = gflops * 1e9 / flops_per_token(hf["config"], context)
-    return [
+    per_token = flops_per_token(hf["config"], context)
+    lines = [
         "",
-        f"| generation ({args.device}, threads={args.threads or 'default'}) | new tokens/s |",
+        f"| generation ({args.device}) | new tokens/s |",
         "|---|---:|",
-        f"| GRPO stage (`timing/generation_s`) | {generated / ours['timing/generation_s']:.1f} |",
-        f"| plain HF `generate`, same model and prompts | {hf['tokens_per_s']:.1f} |",
-        f"| FLOP bound ({gflops:.0f} GFLOP/s {precision} GEMM / {flops_per_token(hf['config'], context) / 1e6:.1f} "
-        f"MFLOP per token) | {bound:.0f} |",
+        f"| GRPO stage, {name} (`timing/generation_s`, threads={threads}) | "
+        f"{profiles[name]['gen_tokens_per_s']:.1f} |",
+        f"| plain HF `generate`, same model and prompts, fp32, threads={threads} | {hf['tokens_per_s']:.1f} |",
     ]
+    if args.device == "cpu" and threads != os.cpu_count():  # what the old default (one thread per core) gets
+        default = hf_generate_rate(model_path, prompts, args.generations, args.max_completion_length, os.cpu_count())
+        lines.append(f"| plain HF `generate`, fp32, threads={os.cpu_count()} | {default['tokens_per_s']:.1f} |")
+    lines.append(
+        f"| FLOP bound ({gflops:.0f} GFLOP/s {precision} GEMM at threads={threads} / {per_token / 1e6:.1f} MFLOP "
+        f"per token) | {gflops * 1e9 / per_token:.0f} |"
+    )
+    return lines
 
 
 def bench_prompts(args) -> list:
@@ -158,7 +191,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--recipe", choices=("code", "smollm2"), default="code")
     parser.add_argument("--work", type=Path, default=ROOT / "outputs/bench-grpo")
     parser.add_argument("--steps", type=int, default=4, help="steps per variant; the first is not averaged")
-    parser.add_argument("--prompts", type=int, default=8, help="prompts per step (code configuration)")
+    parser.add_argument("--rounds", type=int, default=2, help="times each variant runs (order reversed each round)")
+    parser.add_argument("--prompts", type=int, default=16, help="prompts per step (code configuration)")
     parser.add_argument("--generations", type=int, default=8)
     parser.add_argument("--max_completion_length", type=int, default=128)
     parser.add_argument("--hidden_size", type=int, default=128)
@@ -178,16 +212,15 @@ def main(argv: list[str] | None = None) -> dict:
         args.threads, args.pin = 0, False  # the trainer's CPU threads do not matter there
     work = args.work / args.recipe
     work.mkdir(parents=True, exist_ok=True)
-    load_before = os.getloadavg()
-    results = {
-        name: run_variant(work / f"{name}.json", stage, args.pin) for name, stage in variants(args, work).items()
-    }
-    profiles = {name: step_profile(r["rows"]) for name, r in results.items()}
+    profiles, peaks, loads = run_rounds(args, work, variants(args, work))
+    for profile in profiles.values():
+        profile["batch_rows"] = args.prompts * args.generations
     lines = [
-        f"# GRPO step profile ({args.recipe}), {args.steps} steps per variant, first not averaged",
-        f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} (1 min); {os.cpu_count()} CPUs",
+        f"# GRPO step profile ({args.recipe}): {args.rounds} round(s) of {args.steps} steps per variant, variants "
+        "alternating in order between rounds; each variant's first step is not averaged",
+        f"1-minute load average at each variant's start: {loads}; {os.cpu_count()} CPUs",
         "",
-        *profile_table(profiles, {n: r["peak_rss_gib"] for n, r in results.items()}),
+        *profile_table(profiles, peaks),
     ]
     if args.recipe == "smollm2":
         old, new = profiles["old"], profiles["new"]

@@ -17,19 +17,20 @@ WHEELS=.whl/gpu-grpo
 SITE=.whl/gpu-site
 PY=${PYTHON:-python}
 
-# name==version, exactly as here (pure Python or abi3 wheels: any CPython >= 3.9 on x86_64 Linux)
+# name==version, exactly as here (pure Python or abi3 wheels: any CPython >= 3.11 on x86_64 Linux)
 PINNED=(trl==1.16.0 transformers==5.23.0 accelerate==1.16.0 datasets==5.2.0 huggingface_hub==2.4.0
         tokenizers==0.23.3 safetensors==0.8.0 hf-xet==1.8.0 psutil dill==0.4.1 filelock fsspec==2026.9.0 tqdm
         packaging typer click typing-extensions jinja2 httpx2 mpmath sympy==1.14.0)
-# compiled per CPython version: small ones, for 3.10-3.12 (pandas and pyarrow are too large to carry)
+# compiled per CPython version: small ones, for 3.11-3.13 (transformers 5.23 needs 3.11; pandas and pyarrow are too
+# large to carry)
 PER_VERSION=(multiprocess==0.70.19 xxhash==4.1.0 regex pyyaml markupsafe)
 
 prepare() {
   rm -rf "$WHEELS" && mkdir -p "$WHEELS"
   $PY -m pip wheel -q --no-deps -w "$WHEELS" trl==1.16.0
   $PY -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 --platform any \
-    --python-version 3.10 -d "$WHEELS" "${PINNED[@]:1}"
-  for version in 3.10 3.11 3.12; do
+    --python-version 3.11 -d "$WHEELS" "${PINNED[@]:1}"
+  for version in 3.11 3.12 3.13; do
     $PY -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
       --python-version "$version" -d "$WHEELS" "${PER_VERSION[@]}"
   done

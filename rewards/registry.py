@@ -17,7 +17,10 @@ global. Kinds:
 * `shaping`: a format bonus, not in the paper.
 
 `RewardFunction(name, context)` is the adapter: picklable (no closures), with a stable `__name__` (TRL logs
-`rewards/<__name__>/mean`), routing rows by their `task` column and logging coverage and time per call.
+`rewards/<__name__>/mean`), routing rows by their `task` column and logging coverage and time per call. A spec may
+also name a `prefetch` (`code` does): the trainer calls `RewardFunction.prefetch` on each completion as soon as it
+has finished generating, so the slow part (the sandbox run) is under way before the batch is scored; the scores
+themselves always come from the scorer's call over the whole batch.
 """
 
 from __future__ import annotations

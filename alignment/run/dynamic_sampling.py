@@ -237,7 +237,8 @@ class DynamicSamplingMixin:
             f"dynamic sampling could not fill the batch at step {self.state.global_step}: each process needs {want} "
             f"prompt groups with differing rewards, but after generating {generated} groups per process "
             f"(the cap: dynamic_sampling_max_oversample = {self.dynamic_sampling_max_oversample} x {want}) the "
-            f"processes hold {kept.tolist()}; only {with_spread} of {generated * world} groups had any reward "
-            "spread (every completion of the others got the same reward). Raise `dynamic_sampling_max_oversample`, "
-            "use prompts the policy solves only sometimes, or turn `dynamic_sampling` off."
+            f"processes hold {kept.tolist()} such groups; only {with_spread} of {generated * world} groups had any "
+            "reward spread (every completion of the others got the same reward). Raise "
+            "`dynamic_sampling_max_oversample`, use prompts the policy solves only sometimes, or turn "
+            "`dynamic_sampling` off."
         )
