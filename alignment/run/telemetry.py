@@ -12,7 +12,8 @@ logging path, averaged over `logging_steps` like TRL's metrics:
   results that are not ready yet when rewards overlap, `alignment.run.overlap`), `loss_s` (policy forward and
   loss), `backward_s`, `optimizer_s` (gradient clipping and `optimizer.step`) and `other_s` (the rest: padding,
   advantages, gathers, scheduler). The registry adds each reward's own compute time (`timing/reward_<name>_s`,
-  off the critical path when overlapped) and the code reward the time inside the sandbox (`timing/sandbox_s`).
+  off the critical path when overlapped) and the code reward the time during which the sandbox was running the
+  batch's programs (`timing/sandbox_s`, which may start during generation: alignment/run/overlap.py).
 * (TRL logs `rewards/<name>/mean` and `/std`, NaN-aware; the registry's adapter logs `rewards/<name>/frac_none`.)
 * `execution/pass_rate`: share of judged completions whose execution reward is exactly 1.0 (all tests passed). The
   execution reward is the reward function whose `kind` is "execution" (the registry says which: `code`).
