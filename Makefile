@@ -1,4 +1,4 @@
-.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox bench-fidelity bench-code-gen bench-cli demo
+.PHONY: setup setup-sandbox check test test-unit quality format bench bench-math bench-sandbox bench-fidelity bench-code-gen bench-cli bench-grpo bench-grpo-smollm2 demo
 
 PY ?= python
 
@@ -27,7 +27,7 @@ quality:
 format:
 	ruff check --fix . && ruff format .
 
-bench: bench-math bench-sandbox bench-fidelity bench-code-gen bench-cli
+bench: bench-math bench-sandbox bench-fidelity bench-code-gen bench-cli bench-grpo
 
 bench-math:
 	$(PY) -m bench.bench_math
@@ -43,3 +43,9 @@ bench-code-gen:
 
 bench-cli:
 	$(PY) -m bench.bench_cli
+
+bench-grpo:
+	$(PY) -m bench.bench_grpo
+
+bench-grpo-smollm2:
+	$(PY) -m bench.bench_grpo --recipe smollm2 --steps 3 --rounds 1

@@ -27,6 +27,10 @@ Deviations from the paper, all deliberate and visible in the recipe:
   ("math") and a reward model ("rm", `reward_model_path`) are all available, mixed by `reward_funcs`/`reward_weights`
   or routed per task or data source by `reward_routes` (`alignment/reward_args.py`, `rewards/routing.py`).
   Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
+* `dynamic_sampling: true` (off by default; DAPO §3.2, not DSM) trains only on groups whose rewards differ,
+  refilling the batch with further prompts (alignment/run/dynamic_sampling.py); the dropped groups' KL term goes
+  too. `overlap_rewards` (on) and `bf16_reference` change when and in what precision things are computed, not the
+  objective (alignment/run/overlap.py, alignment/run/precision.py).
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from typing import Any
 from alignment.args import EvalArguments, MixtureArguments, RecordArguments, RefreshArguments
 from alignment.reward_args import RewardArguments
 from alignment.run.cli import UsageError, run_cli
-from alignment.run.config import TRL, parse_recipe
+from alignment.run.config import TRL, find_config, parse_recipe
 from alignment.run.process import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -57,12 +61,49 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
         default="",
         metadata={"help": "Instruction appended to every prompt, e.g. 'Put the final answer in \\boxed{}.'"},
     )
+    # ---- throughput (alignment/run/overlap.py, alignment/run/dynamic_sampling.py) ----
+    overlap_rewards: bool = field(
+        default=True,
+        metadata={"help": "Start the reward functions, each in its own thread, as soon as completions exist, while "
+                  "the log-prob passes run; false: TRL's sequential path. Same rewards and weights either way."},
+    )  # fmt: skip
+    dynamic_sampling: bool = field(
+        default=False,
+        metadata={"help": "DAPO dynamic sampling (§3.2): drop prompt groups whose rewards are all equal and refill "
+                  "the batch with further prompts."},
+    )  # fmt: skip
+    dynamic_sampling_max_oversample: float = field(
+        default=3.0,
+        metadata={"help": "With dynamic sampling, the most prompts a step may generate, as a multiple of the "
+                  "batch's prompts; a batch still short then stops the run with an error."},
+    )  # fmt: skip
+    bf16_reference: bool = field(
+        default=False,
+        metadata={"help": "With `bf16: true`, store the reference model's linear layers in bf16: same reference "
+                  "log-probs under autocast, less memory (alignment/run/precision.py)."},
+    )  # fmt: skip
+    torch_threads: int = field(
+        default=0,
+        metadata={"help": "torch intra-op threads of this process (0: torch's default, one per core). On a CPU "
+                  "shared with other work, 1 avoids OpenMP threads waiting on each other (bench/bench_grpo.py)."},
+    )  # fmt: skip
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
+        from alignment.run.dynamic_sampling_checks import dynamic_sampling_problems
+
         uses_rm = "rm" in self.rewards_used(self.datasets)
-        return (
+        problems = (
             super().problems(configs) + self.reward_problems(self.datasets, configs) + self.refresh_problems(uses_rm)
         )
+        training_args = find_config(configs, "GRPOConfig")
+        problems += dynamic_sampling_problems(
+            self.dynamic_sampling, self.dynamic_sampling_max_oversample, training_args
+        )
+        if self.bf16_reference and training_args is not None and not training_args.bf16:
+            problems.append("`bf16_reference: true` needs `bf16: true` (the reference is exact only under autocast)")
+        if self.torch_threads < 0:
+            problems.append(f"`torch_threads` is {self.torch_threads}: give 1 or more, or 0 for torch's default")
+        return problems
 
     def row_mapper(self):
         from data.loading import grpo_example
@@ -141,12 +182,18 @@ def main(argv: list[str] | None = None) -> str:
     from alignment.evaluation.callback import attach_evaluation
     from alignment.model.generation import resolve_vllm
     from alignment.model.loading import dtype_name, load_tokenizer, resolve_model_path
+    from alignment.run.precision import warn_if_slow_bf16
     from alignment.run.record import start_run
     from alignment.trainers import CodealignGRPOTrainer
     from data.loading import add_instruction, grpo_example, map_rows, mix_sources
     from rewards.registry import needs_sandbox
 
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     warn_if_not_faithful(training_args)
+    warn_if_slow_bf16(training_args)
     resolve_vllm(training_args)  # no CUDA or no vllm: HF generate, with a warning
 
     # ---- data --------------------------------------------------------------------------------------------------
@@ -189,6 +236,9 @@ def main(argv: list[str] | None = None) -> str:
         processing_class=tokenizer,
         callbacks=run.callbacks,
         record=record_args,
+        overlap_rewards=args.overlap_rewards,
+        dynamic_sampling=args.dynamic_sampling_max_oversample if args.dynamic_sampling else None,
+        bf16_reference=args.bf16_reference,
     )
     add_refresh(trainer, args)
     attach_evaluation(trainer, eval_args)  # held-out pass@k / accuracy every eval_every_steps steps

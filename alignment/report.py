@@ -31,7 +31,20 @@ logger = logging.getLogger(__name__)
 
 METRICS_NAME = "metrics.jsonl"  # alignment.run.tracking.METRICS_NAME (that module imports transformers)
 
-TIME_KEYS = ("time/generation_s", "time/reward_s", "time/training_s")
+# The step profile's phases (alignment/run/telemetry.py); they add up to `timing/step_s`.
+TIME_KEYS = tuple(
+    f"timing/{phase}_s"
+    for phase in (
+        "generation",
+        "logprobs_old",
+        "logprobs_ref",
+        "reward_wait",
+        "loss",
+        "backward",
+        "optimizer",
+        "other",
+    )
+)
 # figure file -> (title, y label, metric keys drawn in it)
 FIGURES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "reward.png": ("Total reward", "reward", ("reward",)),
@@ -132,8 +145,18 @@ def mean_step_times(run: Run) -> dict[str, float]:
     return means
 
 
+def _coarse_split(times: dict[str, float]) -> list[float | None]:
+    """generation / log-prob passes / reward wait / training (loss, backward, optimizer): the table's summary."""
+    groups = (("generation",), ("logprobs_old", "logprobs_ref"), ("reward_wait",), ("loss", "backward", "optimizer"))
+    split = []
+    for phases in groups:
+        keys = [f"timing/{p}_s" for p in phases if f"timing/{p}_s" in times]
+        split.append(sum(times[k] for k in keys) if keys else None)
+    return split
+
+
 def plot_step_time(runs: Sequence[Run], out: Path) -> bool:
-    """Stacked bars: mean seconds per step in generation, reward and training, one bar per run."""
+    """Stacked bars: mean seconds per step in each phase of the step profile, one bar per run."""
     times = [mean_step_times(run) for run in runs]
     if not any(times):
         return False
@@ -187,13 +210,15 @@ def summary_markdown(runs: Sequence[Run], figures: Sequence[str]) -> str:
     lines = [
         "# Run comparison",
         "",
-        "| run | steps | " + " | ".join(f"final {c}" for c in columns) + " | s/step (gen/rew/train) | commit |",
+        "| run | steps | "
+        + " | ".join(f"final {c}" for c in columns)
+        + " | s/step (gen/ref/reward wait/train) | commit |",
     ]
     lines.append("|" + "---|" * (len(columns) + 4))
     for run in runs:
         steps = max((row["step"] for row in run.rows), default=0)
         times = mean_step_times(run)
-        split = "/".join(f"{times[k]:.3g}" if k in times else "–" for k in TIME_KEYS)
+        split = "/".join(f"{v:.3g}" if v is not None else "–" for v in _coarse_split(times))
         git = run.manifest.get("git", {})
         commit = f"{(git.get('commit') or '?')[:10]}{'+dirty' if git.get('dirty') else ''}"
         lines.append(

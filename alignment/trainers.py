@@ -2,8 +2,13 @@
 
 Each TRL-based class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The
 mixins (`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.telemetry.GRPOTelemetryMixin`,
-`alignment.model.placement.RewardModelPlacementMixin`,
-`PointwiseLossMixin` below) document what they add. `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`.
+`alignment.run.overlap.OverlappedRewardsMixin`, `alignment.run.dynamic_sampling.DynamicSamplingMixin`,
+`alignment.run.precision.BF16GenerationMixin`, `alignment.model.placement.RewardModelPlacementMixin`,
+`PointwiseLossMixin` below) document what they add. `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`,
+`overlap_rewards=True|False`, `dynamic_sampling=<max oversample factor> | None` and `bf16_reference=True|False`.
+
+Order matters: the telemetry is outermost so it times what the step waits for (`reward_wait` includes the wait for
+overlapped rewards); dynamic sampling wraps the overlap, so every refill round's rewards overlap too.
 
 TRL 1.16 has no pointwise reward-model trainer (its `RewardTrainer` is pairwise Bradley-Terry only; RECIPE §5.4), so
 `CodealignPointwiseRewardTrainer` is transformers' `Trainer` with one method replaced: `compute_loss`.
@@ -20,6 +25,9 @@ from trl import GRPOTrainer, RewardTrainer, SFTTrainer
 
 from alignment.model.placement import RewardModelPlacementMixin
 from alignment.run.checkpointing import AtomicCheckpointMixin
+from alignment.run.dynamic_sampling import DynamicSamplingMixin
+from alignment.run.overlap import OverlappedRewardsMixin
+from alignment.run.precision import BF16GenerationMixin
 from alignment.run.telemetry import GRPOTelemetryMixin
 from rewards.model_rewards import pad_right
 
@@ -32,9 +40,18 @@ class CodealignRewardTrainer(AtomicCheckpointMixin, RewardTrainer):
     """`trl.RewardTrainer` (pairwise Bradley-Terry, -log sigmoid(r_chosen - r_rejected - margin)), atomic saves."""
 
 
-class CodealignGRPOTrainer(GRPOTelemetryMixin, RewardModelPlacementMixin, AtomicCheckpointMixin, GRPOTrainer):
-    """`trl.GRPOTrainer` with atomic checkpoints, the `rm` reward's model placed like TRL's model rewards, the
-    step-time split and reward/sandbox telemetry."""
+class CodealignGRPOTrainer(
+    GRPOTelemetryMixin,
+    DynamicSamplingMixin,
+    OverlappedRewardsMixin,
+    BF16GenerationMixin,
+    RewardModelPlacementMixin,
+    AtomicCheckpointMixin,
+    GRPOTrainer,
+):
+    """`trl.GRPOTrainer` with atomic checkpoints, the `rm` reward's model placed like TRL's model rewards, the step
+    profile and reward/sandbox telemetry, rewards off the critical path, optional DAPO dynamic sampling, and bf16
+    generation without per-token weight casts."""
 
 
 class PointwiseLossMixin:

@@ -2,10 +2,15 @@
 
 `None` means the sample cannot be judged (no usable tests, or a sandbox outcome that is no verdict about the program:
 the wall-clock backstop of a starved machine, logged as `sandbox/not_judged`); an infrastructure failure raises
-`SandboxError` and is never scored 0. The sandbox is not found through any global: a `CodeGrader` is built from `SandboxSettings` (backend
-name, limits, concurrency) when the reward is built, owns its backend (started on first use, or at once with
+`SandboxError` and is never scored 0. The sandbox is not found through any global: a `CodeGrader` is built from
+`SandboxSettings` (backend name, limits, concurrency) when the reward is built, owns its backend (started on first use, or at once with
 `open()`), and is handed to the scorer. Every graded batch reports its sandbox statistics to the caller's
-`log_metric` (`sandbox/calls`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`).
+`log_metric` (`sandbox/calls`, `timing/sandbox_s`, `sandbox/throughput_per_s`, `sandbox/latency_{p50,p90,p99}_s`).
+
+Programs may start before the batch is scored: `prefetch_code_batch` (called as each completion finishes
+generating, alignment/run/overlap.py) hands them to the grader, whose `grade` then takes those runs' results.
+The sandbox's time for a batch (`timing/sandbox_s`) is the time during which at least one of its programs was
+running, prefetched or not; `sandbox/throughput_per_s` is programs over that time.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sandbox.api import BACKEND_NAMES, get_backend, run_many
+from sandbox.api import BACKEND_NAMES, get_backend, run
 from sandbox.base import Backend, ExecResult, Limits, SandboxError, Status
 from sandbox.tasks import LANGUAGE_ALIASES, CodeTask, TaskError, normalize_language, parse_tests
 
@@ -74,6 +80,8 @@ class CodeGrader:
         self.settings = settings or SandboxSettings()
         self._backend = backend
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._early: dict[CodeTask, list[Future]] = {}  # prefetched runs not yet claimed by `grade`
 
     def open(self) -> CodeGrader:
         """Start the backend now, so a missing engine fails before training rather than at the first reward."""
@@ -88,6 +96,9 @@ class CodeGrader:
 
     def close(self) -> None:
         with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool, self._early = None, {}
             if self._backend is not None:
                 self._backend.close()
                 self._backend = None
@@ -98,13 +109,70 @@ class CodeGrader:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["settings"])
 
-    def grade(self, tasks: Sequence[CodeTask], all_tests: bool = False) -> list[ExecResult]:
-        """Grade tasks concurrently (every test with `all_tests`, else up to the first failure); raises
-        `SandboxError` on any infrastructure failure."""
+    def prefetch(self, tasks: Sequence[CodeTask]) -> None:
+        """Start grading `tasks` in the background; the next `grade` of the same tasks takes these runs' results
+        instead of running them again. Each prefetched run serves one occurrence of its task, so a program is run
+        exactly as often as on a grader without prefetching."""
         if not tasks:
-            return []  # nothing to run: the backend need not start
-        backend, jobs, limits = self.backend(), self.settings.jobs, self.settings.limits
-        return run_many(list(tasks), backend, jobs=jobs, limits=limits, all_tests=all_tests)
+            return
+        backend = self.backend()
+        with self._lock:
+            for task in tasks:
+                self._early.setdefault(task, []).append(self._workers().submit(_timed_run, task, backend, self.limits))
+
+    def grade(self, tasks: Sequence[CodeTask], all_tests: bool = False) -> list[ExecResult]:
+        """Grade tasks concurrently (`jobs` at a time; every test with `all_tests`, else up to the first failure);
+        raises `SandboxError` on any infrastructure failure."""
+        return self.grade_timed(tasks, all_tests)[0]
+
+    def grade_timed(self, tasks: Sequence[CodeTask], all_tests: bool = False) -> tuple[list[ExecResult], float]:
+        """`grade`, plus the sandbox's busy time for the batch: the wall time during which at least one of these
+        runs (prefetched ones included) was in progress. Prefetched runs stop at the first failure, so a grade
+        with `all_tests` runs every task afresh."""
+        if not tasks:
+            return [], 0.0  # nothing to run: the backend need not start
+        backend = self.backend()
+        with self._lock:
+            early, self._early = self._early, {}  # runs for other batches are not kept: nobody will ask again
+            if all_tests:
+                early = {}  # prefetched runs stopped at the first failure
+            futures = [
+                early[t].pop(0)
+                if early.get(t)
+                else self._workers().submit(_timed_run, t, backend, self.limits, all_tests)
+                for t in tasks
+            ]
+        wait(futures)
+        timed = [f.result() for f in futures]  # re-raises the first infrastructure failure, in task order
+        return [r for r, _, _ in timed], busy_time([(start, end) for _, start, end in timed])
+
+    @property
+    def limits(self) -> Limits | None:
+        return self.settings.limits
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """One pool for prefetched and requested runs, so at most `jobs` programs run at once (called locked)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.settings.jobs, thread_name_prefix="codealign-grade")
+        return self._pool
+
+
+def busy_time(intervals: Sequence[tuple[float, float]]) -> float:
+    """Length of the union of (start, end) intervals: time during which at least one of them was running."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
+def _timed_run(
+    task: CodeTask, backend: Backend, limits: Limits | None, all_tests: bool = False
+) -> tuple[ExecResult, float, float]:
+    start = time.perf_counter()
+    result = run(task, backend, limits, all_tests)
+    return result, start, time.perf_counter()
 
 
 def task_for(tests: dict[str, Any], language: str) -> CodeTask | None:
@@ -127,15 +195,10 @@ def _score(result: ExecResult) -> float | None:
     return 1.0 if result.passed else 0.0
 
 
-def code_rewards_batch(
-    completions: Sequence[str],
-    tests_list: Sequence[dict[str, Any] | str],
-    languages: Sequence[str | None] | str,
-    grader: CodeGrader,
-    log_metric: Callable[[str, float], None] | None = None,
-) -> list[float | None]:
-    """1.0 if a completion's program passes its tests, 0.0 if not (or no program found), None if the tests are
-    unusable. `tests_list` holds sandbox tests objects or their JSON strings (data sets store them as strings)."""
+def _programs(
+    completions: Sequence[str], tests_list: Sequence[dict[str, Any] | str], languages: Sequence[str | None] | str
+) -> tuple[list[float | None], list[tuple[int, CodeTask]]]:
+    """Rewards known without running anything (0.0: no program; None: unusable tests) and the tasks to run."""
     langs = [languages] * len(completions) if isinstance(languages, str) else [x or "python" for x in languages]
     if not len(completions) == len(tests_list) == len(langs):
         raise ValueError(
@@ -152,12 +215,36 @@ def code_rewards_batch(
             rewards[i] = 0.0
             continue
         to_run.append((i, replace(task, solution=code)))
-    start = time.perf_counter()
-    results = grader.grade([t for _, t in to_run])
+    return rewards, to_run
+
+
+def prefetch_code_batch(
+    completions: Sequence[str],
+    tests_list: Sequence[dict[str, Any] | str],
+    languages: Sequence[str | None] | str,
+    grader: CodeGrader,
+) -> None:
+    """Start running these completions' programs now (as each completion finishes generating); the later
+    `code_rewards_batch` over the whole batch takes their results."""
+    _, to_run = _programs(completions, tests_list, languages)
+    grader.prefetch([t for _, t in to_run])
+
+
+def code_rewards_batch(
+    completions: Sequence[str],
+    tests_list: Sequence[dict[str, Any] | str],
+    languages: Sequence[str | None] | str,
+    grader: CodeGrader,
+    log_metric: Callable[[str, float], None] | None = None,
+) -> list[float | None]:
+    """1.0 if a completion's program passes its tests, 0.0 if not (or no program found), None if the tests are
+    unusable. `tests_list` holds sandbox tests objects or their JSON strings (data sets store them as strings)."""
+    rewards, to_run = _programs(completions, tests_list, languages)
+    results, busy_s = grader.grade_timed([t for _, t in to_run])
     for (i, _), result in zip(to_run, results):
         rewards[i] = _score(result)
     if log_metric is not None:
-        for key, value in sandbox_metrics([r.duration_s for r in results], time.perf_counter() - start).items():
+        for key, value in sandbox_metrics([r.duration_s for r in results], busy_s).items():
             log_metric(key, value)
         if results:  # programs the sandbox could not judge: no reward, counted (never a 0)
             log_metric("sandbox/not_judged", float(sum(not r.judged for r in results)))
@@ -173,11 +260,13 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def sandbox_metrics(latencies_s: Sequence[float], wall_s: float) -> dict[str, float]:
-    """Per-batch sandbox statistics: calls, throughput over the batch's wall time, latency percentiles."""
+    """Per-batch sandbox statistics: calls, the batch's wall time in the sandbox, throughput over it, latency
+    percentiles."""
     if not latencies_s:
         return {}
     return {
         "sandbox/calls": float(len(latencies_s)),
+        "timing/sandbox_s": wall_s,
         "sandbox/throughput_per_s": len(latencies_s) / wall_s if wall_s > 0 else float("nan"),
         "sandbox/latency_p50_s": percentile(latencies_s, 50),
         "sandbox/latency_p90_s": percentile(latencies_s, 90),

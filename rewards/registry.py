@@ -19,7 +19,10 @@ global. Kinds:
 
 `RewardFunction(name, context)` is the adapter: picklable (no closures), with a stable `__name__` (TRL logs
 `rewards/<__name__>/mean`), judging only the rows of its task (and, when built from `reward_routes`, of its route:
-see `rewards.routing`) and logging coverage and time per call.
+see `rewards.routing`) and logging coverage and time per call. A spec may also name a `prefetch` (`code` does): the
+trainer calls `RewardFunction.prefetch` on each completion as soon as it has finished generating, so the slow part
+(the sandbox run) is under way before the batch is scored; the scores themselves always come from the scorer's call
+over the whole batch.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from rewards.code_rewards import CodeGrader, SandboxSettings, code_rewards_batch
+from rewards.code_rewards import CodeGrader, SandboxSettings, code_rewards_batch, prefetch_code_batch
 from rewards.format_rewards import boxed_format_batch
 from rewards.math_rewards import math_rewards_batch
 from rewards.routing import Route, RowSelector, expand
@@ -76,6 +79,10 @@ def code_scores(
     return code_rewards_batch(completions, tests, language, context.sandbox(), context.log_metric)
 
 
+def code_prefetch(completions: list[str], context: RewardContext, tests: list[str | dict], language: list) -> None:
+    prefetch_code_batch(completions, tests, language, context.sandbox())
+
+
 def boxed_format_scores(completions: list[str], context: RewardContext) -> list[float | None]:
     return boxed_format_batch(completions)
 
@@ -100,6 +107,9 @@ class RewardSpec:
     columns: tuple[str, ...]  # data set columns the scorer reads, passed by name
     kind: RewardKind
     doc: str
+    # (completions, context, **columns) -> None: start the slow part early for rows whose completion is done (the
+    # later scorer call over the whole batch takes its results; alignment/run/overlap.py calls it).
+    prefetch: Callable[..., None] | None = None
 
 
 REWARDS: dict[str, RewardSpec] = {
@@ -116,6 +126,7 @@ REWARDS: dict[str, RewardSpec] = {
         columns=("tests", "language"),
         kind="execution",
         doc="1.0 when the last fenced program passes every test in the sandbox, else 0.0",
+        prefetch=code_prefetch,
     ),
     "rm": RewardSpec(
         scorer=rm_scores,
@@ -188,13 +199,33 @@ class RewardFunction:
             return False
         return self.selector is None or self.selector.selects(task, dataset)
 
-    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+    def _judged(self, completions: Sequence[Any], kwargs: dict[str, Any]) -> tuple[list[str], list[int]]:
+        """The completions' texts and the indices of the rows this reward judges (its task, and its route's rows)."""
         texts = [completion_text(c) for c in completions]
         tasks = kwargs.get("task") or [None] * len(texts)
         datasets = kwargs.get("dataset") or [None] * len(texts)
-        judged = [i for i, (t, d) in enumerate(zip(tasks, datasets)) if self._judges(t, d)]
+        return texts, [i for i, (t, d) in enumerate(zip(tasks, datasets)) if self._judges(t, d)]
+
+    @property
+    def collective(self) -> bool:
+        """True when scoring is a collective operation (a ZeRO-3 partitioned reward model): every process must call
+        it at the same point, so it is never moved to a worker thread (alignment/run/overlap.py)."""
+        return bool(getattr(self.context.reward_model, "collective", False))
+
+    def prefetch(self, completions: Sequence[Any], **kwargs: Any) -> None:
+        """Start the slow part of scoring these rows now (for `code`: their programs in the sandbox); the call over
+        the whole batch scores them as usual, reusing that work. Does nothing for rewards without it."""
+        if self.spec.prefetch is None or any(c not in kwargs for c in self.spec.columns):
+            return  # the call itself reports missing columns
+        texts, judged = self._judged(completions, kwargs)
+        if judged:
+            columns = {c: [kwargs[c][i] for i in judged] for c in self.spec.columns}
+            self.spec.prefetch([texts[i] for i in judged], self.context, **columns)
+
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+        texts, judged = self._judged(completions, kwargs)
         # A partitioned (ZeRO-3) reward model runs collectively: every process scores all of its rows, the same count.
-        scored = list(range(len(texts))) if getattr(self.context.reward_model, "collective", False) else judged
+        scored = list(range(len(texts))) if self.collective else judged
         log_metric = kwargs.get("log_metric") or _no_metric
         scores: list[float | None] = [None] * len(texts)
         elapsed_s = 0.0

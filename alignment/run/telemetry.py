@@ -4,9 +4,16 @@
 buffer (`self._metrics["train"]`), so the values reach wandb, TensorBoard and `metrics.jsonl` through the normal
 logging path, averaged over `logging_steps` like TRL's metrics:
 
-* `time/generation_s`, `time/reward_s`, `time/training_s`: the step time split. Generation is TRL's `_generate`
-  (HF generate or vLLM), reward is `_calculate_rewards` (all reward functions), training is the rest of the
-  optimizer step (forward/backward, reference log-probs, optimizer). Sums over gradient-accumulation micro-steps.
+* `timing/*`, the step profile: seconds per optimizer step (summed over its gradient-accumulation micro-steps) in
+  each phase, which add up to `timing/step_s`:
+  `generation_s` (TRL's `_generate`: HF generate or vLLM, and decoding), `logprobs_old_s` (old-policy log-probs,
+  only when TRL needs them), `logprobs_ref_s` (reference-model log-probs, β > 0), `reward_wait_s` (the time the
+  step blocks in `_calculate_rewards`: the whole reward computation on the sequential path, only the wait for
+  results that are not ready yet when rewards overlap, `alignment.run.overlap`), `loss_s` (policy forward and
+  loss), `backward_s`, `optimizer_s` (gradient clipping and `optimizer.step`) and `other_s` (the rest: padding,
+  advantages, gathers, scheduler). The registry adds each reward's own compute time (`timing/reward_<name>_s`,
+  off the critical path when overlapped) and the code reward the time during which the sandbox was running the
+  batch's programs (`timing/sandbox_s`, which may start during generation: alignment/run/overlap.py).
 * (TRL logs `rewards/<name>/mean` and `/std`, NaN-aware; the registry's adapter logs `rewards/<name>/frac_none`.)
 * `execution/pass_rate`: share of judged completions whose execution reward is exactly 1.0 (all tests passed). The
   execution reward is the reward function whose `kind` is "execution" (the registry says which: `code`).
@@ -35,6 +42,7 @@ import time
 from contextlib import contextmanager
 
 import torch
+from transformers import TrainerCallback
 
 from alignment.run.tracking import RecordArguments, write_completions_table
 
@@ -115,15 +123,38 @@ def placement_summary(model: torch.nn.Module) -> dict[str, object]:
     return {"zero3": bool(partitioned), "local_numel": local, "full_numel": full, "device": str(device)}
 
 
+PROFILE_PHASES = ("generation", "logprobs_old", "logprobs_ref", "reward_wait", "loss", "backward", "optimizer")
+
+
+class _StepClock(TrainerCallback):
+    """Times the optimizer step from the Trainer's own events and hands the profile to the mixin at its end."""
+
+    def __init__(self, trainer: GRPOTelemetryMixin) -> None:
+        self.trainer = trainer
+        self.step_start = 0.0
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self.step_start = time.perf_counter()
+
+    def on_optimizer_step(self, args, state, control, **kwargs):
+        # clipping and the step, from the end of the last micro-step's backward
+        self.trainer._phase_s["optimizer"] += time.perf_counter() - self.trainer._micro_step_end
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.trainer._flush_profile(time.perf_counter() - self.step_start)
+
+
 class GRPOTelemetryMixin:
     """Mix in front of `trl.GRPOTrainer`; pass `record=RecordArguments(...)` to the constructor."""
 
     def __init__(self, *args, record: RecordArguments | None = None, **kwargs) -> None:
         self.record = record or RecordArguments()
-        self._phase_s = {"generation": 0.0, "reward": 0.0}
-        self._step_total_s = 0.0
+        self._phase_s = dict.fromkeys(PROFILE_PHASES, 0.0)
+        self._micro_step_end = time.perf_counter()
+        self._prepare_s = self._loss_s = 0.0  # per micro-step; compute_loss also runs in evaluation
         self._last_table_step = -1
         super().__init__(*args, **kwargs)
+        self.add_callback(_StepClock(self))
         self._log_placement()
 
     def _log_placement(self) -> None:
@@ -148,18 +179,26 @@ class GRPOTelemetryMixin:
 
     @contextmanager
     def _timed(self, phase: str):
+        """Adds the block's wall time to `phase` during training (evaluation steps are not profiled)."""
         start = time.perf_counter()
         try:
             yield
         finally:
-            self._phase_s[phase] += time.perf_counter() - start
+            if self.model.training:
+                self._phase_s[phase] += time.perf_counter() - start
 
     def _generate(self, *args, **kwargs):
         with self._timed("generation"):
             return super()._generate(*args, **kwargs)
 
+    def _get_per_token_logps_and_entropies(self, model, *args, **kwargs):
+        if torch.is_grad_enabled():  # the loss's own forward: timed by compute_loss
+            return super()._get_per_token_logps_and_entropies(model, *args, **kwargs)
+        with self._timed("logprobs_ref" if model is self.ref_model else "logprobs_old"):
+            return super()._get_per_token_logps_and_entropies(model, *args, **kwargs)
+
     def _calculate_rewards(self, *args, **kwargs):
-        with self._timed("reward"):
+        with self._timed("reward_wait"):
             rewards = super()._calculate_rewards(*args, **kwargs)  # (B*G, n_functions), gathered
         mode = "train" if self.model.training else "eval"
         group_size = self.num_generations if mode == "train" else self.num_generations_eval
@@ -168,18 +207,37 @@ class GRPOTelemetryMixin:
             self._metrics[mode][key].append(value)
         return rewards
 
+    def _prepare_inputs(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return super()._prepare_inputs(*args, **kwargs)
+        finally:
+            self._prepare_s += time.perf_counter() - start
+
+    def compute_loss(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return super().compute_loss(*args, **kwargs)
+        finally:
+            self._loss_s += time.perf_counter() - start
+
     def training_step(self, *args, **kwargs):
+        """One micro-step: generation and scoring (in `_prepare_inputs`), the loss, then backward (the rest)."""
+        self._prepare_s = self._loss_s = 0.0
         start = time.perf_counter()
         output = super().training_step(*args, **kwargs)
-        self._step_total_s += time.perf_counter() - start
-        if self._step % self.current_gradient_accumulation_steps == 0:  # TRL counts micro-steps in _step
-            generation_s, reward_s = self._phase_s["generation"], self._phase_s["reward"]
-            self._metrics["train"]["time/generation_s"].append(generation_s)
-            self._metrics["train"]["time/reward_s"].append(reward_s)
-            self._metrics["train"]["time/training_s"].append(self._step_total_s - generation_s - reward_s)
-            self._phase_s = {"generation": 0.0, "reward": 0.0}
-            self._step_total_s = 0.0
+        self._micro_step_end = time.perf_counter()
+        self._phase_s["loss"] += self._loss_s
+        self._phase_s["backward"] += self._micro_step_end - start - self._prepare_s - self._loss_s
         return output
+
+    def _flush_profile(self, step_s: float) -> None:
+        metrics = self._metrics["train"]
+        for phase, seconds in self._phase_s.items():
+            metrics[f"timing/{phase}_s"].append(seconds)
+        metrics["timing/step_s"].append(step_s)
+        metrics["timing/other_s"].append(step_s - sum(self._phase_s.values()))
+        self._phase_s = dict.fromkeys(PROFILE_PHASES, 0.0)
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         super().log(logs, start_time)

@@ -103,8 +103,9 @@ def test_grpo_with_reward_routes_logs_each_routed_component(tiny_sft_model, tmp_
 
 def test_grpo_refuses_rows_no_route_covers(tiny_sft_model, tmp_path, code_tasks):
     from alignment import grpo
+    from alignment.run.cli import UsageError
 
-    with pytest.raises(SystemExit, match="no route for .* code rows of .*tasks.jsonl"):
+    with pytest.raises(UsageError, match="no route for .* code rows of .*tasks.jsonl"):
         grpo.main(
             [
                 "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
@@ -145,3 +146,38 @@ def test_grpo_with_the_rm_on_code_logs_its_agreement_with_execution(tiny_sft_mod
     for entry in logs:
         if "reward_model/within_prompt_auc" in entry:  # only steps with a group holding a pass and a fail
             assert 0.0 <= entry["reward_model/within_prompt_auc"] <= 1.0 and entry["reward_model/auc_groups"] >= 1
+
+
+def test_prefetched_programs_give_the_scores_of_a_plain_call(code_tasks):
+    """Completions prefetched as they finish (some twice, one never) are scored exactly like a grader that never
+    saw a prefetch, and every program still runs once per completion."""
+    from rewards.code_rewards import CodeGrader
+    from rewards.registry import RewardContext, RewardFunction
+
+    picked = [t for t in code_tasks if t["language"] == "python"][:3]
+    rows = []  # (completion, tests json, language)
+    for task in picked:
+        for code in (task["solution"], task["perturbed"][0], task["solution"]):  # a repeated program too
+            rows.append((_fenced(code, "python"), json.dumps(task["tests"]), "python"))
+    rows.append(("no program here", rows[0][1], "python"))
+    columns = {"task": ["code"] * len(rows), "tests": [r[1] for r in rows], "language": [r[2] for r in rows]}
+    completions = [r[0] for r in rows]
+
+    def scores(prefetch_rows: list[int]) -> tuple[list, dict]:
+        grader = CodeGrader()
+        reward = RewardFunction("code", RewardContext(grader=grader))
+        if prefetch_rows:
+            reward.prefetch(
+                completions=[completions[i] for i in prefetch_rows],
+                **{k: [v[i] for i in prefetch_rows] for k, v in columns.items()},
+            )
+        logged = {}
+        result = reward(prompts=["p"] * len(rows), completions=completions, log_metric=logged.__setitem__, **columns)
+        grader.close()
+        return result, logged
+
+    plain, plain_logged = scores([])
+    early, early_logged = scores([0, 1, 4, 9, 9])  # row 9 has no program; prefetching it twice changes nothing
+    assert early == plain == [1.0, 0.0, 1.0] * 3 + [0.0]
+    assert early_logged["sandbox/calls"] == plain_logged["sandbox/calls"] == 9  # one run per program row
+    assert early_logged["timing/sandbox_s"] > 0

@@ -136,8 +136,9 @@ EXPECTED_METRICS = [
     # KL, entropy, lengths, clip and truncation ratios
     "kl", "entropy", "completions/mean_length", "completions/max_length", "completions/clipped_ratio",
     "clip_ratio/region_mean",
-    # step time split
-    "step_time", "time/generation_s", "time/reward_s", "time/training_s",
+    # the step profile
+    "step_time", "timing/generation_s", "timing/logprobs_ref_s", "timing/reward_wait_s", "timing/loss_s",
+    "timing/backward_s", "timing/optimizer_s", "timing/other_s", "timing/step_s",
 ]  # fmt: skip
 
 

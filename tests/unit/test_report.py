@@ -20,7 +20,8 @@ def _run(root, name, lr, rewards, with_eval=False):
             "step": step, "reward": reward, "rewards/exec/mean": reward, "rewards/rm/mean": reward * 2,
             "execution/pass_rate": reward, "kl": 0.01 * step, "entropy": 2.0 - 0.1 * step, "loss": 0.0,
             "completions/mean_length": 10.0 + step, "completions/clipped_ratio": 0.5,
-            "time/generation_s": 1.0, "time/reward_s": 0.5, "time/training_s": 0.25,
+            "timing/generation_s": 1.0, "timing/logprobs_ref_s": 0.125, "timing/reward_wait_s": 0.5,
+            "timing/loss_s": 0.25, "timing/backward_s": 0.5, "timing/optimizer_s": 0.25,
         }  # fmt: skip
         rows.append(row)
     if with_eval:
@@ -48,13 +49,16 @@ def test_report_from_two_runs(tmp_path):
     assert "| reward-model | 3 | 0.3 |" in text  # last finite value: NaN rows are skipped
     assert "| learning_rate | `1e-05` | `2e-05` |" in text
     assert "beta" not in text.split("## Config differences")[1].split("## Plots")[0]  # equal: not a difference
-    assert "1/0.5/0.25" in text  # step time split gen/reward/train
+    assert "1/0.125/0.5/1 |" in text  # step time split gen/log-probs/reward wait/train (0.25 + 0.5 + 0.25)
 
 
 def test_accuracy_plot_includes_eval_keys(tmp_path):
     run = load_run(_run(tmp_path, "a", 1e-5, [0.1], with_eval=True))
     assert run.series("eval_hidden_pass_rate") == ([1], [0.4])
-    assert mean_step_times(run) == {"time/generation_s": 1.0, "time/reward_s": 0.5, "time/training_s": 0.25}
+    assert mean_step_times(run) == {
+        "timing/generation_s": 1.0, "timing/logprobs_ref_s": 0.125, "timing/reward_wait_s": 0.5,
+        "timing/loss_s": 0.25, "timing/backward_s": 0.5, "timing/optimizer_s": 0.25,
+    }  # fmt: skip
 
 
 def test_config_differences_ignore_paths(tmp_path):

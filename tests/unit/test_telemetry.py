@@ -102,3 +102,19 @@ def test_reward_metrics_inputs_survive_pickling():
     # Reward tensors cross process boundaries when TRL gathers them; the metric must not depend on identity.
     rewards = torch.tensor([[1.0], [0.0]])
     assert reward_metrics(pickle.loads(pickle.dumps(rewards)), ["execution"])["execution/pass_rate"] == 0.5
+
+
+@pytest.mark.parametrize(
+    "intervals, expected",
+    [
+        ([], 0.0),  # nothing ran
+        ([(0.0, 1.0)], 1.0),
+        ([(0.0, 1.0), (0.5, 2.0)], 2.0),  # overlapping runs count once: [0, 2]
+        ([(0.0, 1.0), (3.0, 4.0)], 2.0),  # a gap (waiting for completions) is not sandbox time
+        ([(1.0, 2.0), (1.2, 1.5), (0.0, 0.5)], 1.5),  # nested and unsorted: [0, 0.5] + [1, 2]
+    ],
+)
+def test_sandbox_busy_time_is_the_union_of_runs(intervals, expected):
+    from rewards.code_rewards import busy_time
+
+    assert busy_time(intervals) == pytest.approx(expected)
