@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,11 @@ logger = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from alignment.run.cli import ArgumentParser
+
+    p = ArgumentParser(
+        prog="python -m alignment.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--model", nargs="+", default=[], help="checkpoints: directories, hub ids, .gguf files, aliases")
     p.add_argument("--samples", nargs="+", default=[], help="instead of --model: JSONL files of given completions")
     p.add_argument("--baseline", default=None, help="a model evaluated on the same problems, for paired differences")
@@ -67,11 +70,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def exit_on(problems: list[str]) -> None:
-    """Print every problem as an `error:` line and exit with status 2 (bad input), without a traceback."""
-    if problems:
-        for problem in problems:
-            print(f"error: {problem}", file=sys.stderr)
-        raise SystemExit(2)
+    """Every problem found before any model loads, raised together as one `UsageError` (exit status 2 under
+    `run_cli`, no traceback)."""
+    from alignment.run.cli import raise_problems
+
+    raise_problems(problems, "the evaluation")
 
 
 def evaluate_model(
@@ -117,9 +120,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     # ---- parse, load the problems, check everything -----------------------------------------------------------
     args = parse_args(argv)
-    setup_logging()
     rows, excluded, samples, problems = check_inputs(args)
-    exit_on(problems)
+    exit_on(problems)  # before logging is set up: bad input ends in the error message alone
+    setup_logging()
     label, settings, out = outputs.benchmark_label(args.benchmark, args.data), settings_of(args), output_dir_for(args)
     write_settings(out, settings)
     models = list(dict.fromkeys([*args.model, *([args.baseline] if args.baseline else []), *args.samples]))

@@ -1,7 +1,7 @@
 """`--help` and `--help-all` pages for recipe stages, built from the field specs (no TRL import).
 
-`--help` is one terminal's worth: the launch form, codealign's own keys with their defaults and help, then TRL's
-keys by dataclass, names only. `--help-all` gives every key with its type, default and help, grouped the same way.
+`--help` is one terminal's worth: the launch form, the stage's own keys with their defaults and help, then the shared
+codealign keys (run record, evaluation) and TRL's keys by dataclass, names only. `--help-all` gives every key with its type, default and help, grouped the same way.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ def render_help(dataclass_types: Sequence[Any], prog: str, doc: str | None, full
     ]
     own = [dc for dc in dataclass_types if is_own(dc)]
     theirs = [dc for dc in dataclass_types if not is_own(dc)]
-    for dc in own:
-        lines += _section(f"{config_name(dc)} (codealign)", specs(dc))
+    for i, dc in enumerate(own):  # the stage's own knobs in full; the shared ones (record, evaluation) by name
+        title = f"{config_name(dc)} (codealign)"
+        lines += _section(title, specs(dc)) if full or i == 0 else _names(title, specs(dc))
     shared: list[str] = []
     for dc in theirs:
         own_names = own_field_names(dc)
@@ -45,7 +46,7 @@ def render_help(dataclass_types: Sequence[Any], prog: str, doc: str | None, full
         title = "TrainingArguments (transformers, via TRL)"
         lines += _section(title, base) if full else _names(title, base)
     if not full and theirs:
-        lines += [f"`{prog} --help-all` shows every TRL key with its type, default and help.", ""]
+        lines += [f"`{prog} --help-all` shows every key with its type, default and help.", ""]
     lines += [
         "Bad input ends with `error:` lines naming each problem, its place and the fix, and exit status 2; `--debug`",
         "(or CODEALIGN_DEBUG=1) shows the traceback instead.",

@@ -43,7 +43,7 @@ def _backend_or_skip(name: str) -> None:
         if reason:
             pytest.skip(reason)
     else:
-        from tests.integration.docker_helpers import docker_or_skip
+        from tests.integration.sandbox_helpers import docker_or_skip
 
         docker_or_skip()
 

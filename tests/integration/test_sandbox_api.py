@@ -68,7 +68,7 @@ def test_grade_cli_rejects_a_bad_row_with_its_line(tmp_path):
     src.write_text(json.dumps({"id": "a", "language": "python", "solution": "", "tests": {"kind": "nope"}}) + "\n")
     cmd = [sys.executable, "-m", "sandbox.grade", "--backend", "bwrap", "--input", str(src), "--output", "-"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1 and "tasks.jsonl:1" in proc.stderr and "tests.kind" in proc.stderr
+    assert proc.returncode == 2 and "tasks.jsonl:1" in proc.stderr and "tests.kind" in proc.stderr  # bad input
 
 
 @pytest.mark.bwrap
@@ -143,4 +143,4 @@ def test_grade_cli_all_tests_and_limits(tmp_path, bwrap):
     (verdict,) = [json.loads(line) for line in every.stdout.splitlines()]
     assert (verdict["status"], verdict["tests_passed"], verdict["tests_total"]) == ("failed", 2, 3)
     bad = subprocess.run([*cmd, "--cpu-time-s", "5", "--timeout-s", "1"], capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 1 and "below cpu_time_s" in bad.stderr
+    assert bad.returncode == 2 and "below cpu_time_s" in bad.stderr  # bad input: one error line, exit 2

@@ -67,7 +67,9 @@ def test_config_differences_ignore_paths(tmp_path):
 
 
 def test_not_a_run_directory(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no metrics.jsonl.*output_dir"):
+    from alignment.run.cli import UsageError
+
+    with pytest.raises(UsageError, match="no metrics.jsonl.*output_dir"):
         main([str(tmp_path), "--out", str(tmp_path / "out")])
 
 
