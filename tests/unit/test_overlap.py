@@ -44,3 +44,23 @@ def test_replayed_logging_keeps_the_workers_order():
         ("extra", "outcome", ["passed"]),
         ("metric", "timing/sandbox_s", 0.5),
     ]
+
+
+def test_a_collective_reward_stays_on_the_main_thread():
+    """A reward model partitioned under ZeRO-3 scores collectively: it must not move to a worker thread."""
+    from alignment.run.overlap import OverlappedRewardsMixin
+    from rewards.registry import RewardContext, RewardFunction
+
+    class Partitioned:
+        collective = True
+
+    class Step(OverlappedRewardsMixin):
+        def __init__(self, funcs):
+            self.overlap_rewards, self.rollout_func = True, None
+            self.reward_funcs = funcs
+
+    plain, code = RewardFunction("math"), RewardFunction("code")
+    rm = RewardFunction("rm", RewardContext(reward_model=Partitioned()))
+    assert rm.collective and not plain.collective
+    assert Step([plain, rm, code, torch.nn.Linear(1, 1)])._overlappable() == [0, 2]
+    assert Step([plain, RewardFunction("rm")])._overlappable() == [0, 1]  # an unpartitioned RM overlaps
