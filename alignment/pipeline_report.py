@@ -57,11 +57,28 @@ def paired(after: dict[str, float], before: dict[str, float]) -> dict[str, float
 
 def rm_quality(rm_dir: str) -> dict[str, Any]:
     results = json.loads((Path(rm_dir) / "eval_results.json").read_text())
-    keep = ("within_prompt_auc", "within_prompt_auc_prompts", "pairwise_accuracy", "global_auc", "best_of_n",
-            "hidden_agreement")  # fmt: skip
+    keep = ("within_prompt_auc", "within_prompt_auc_prompts", "pairwise_accuracy", "global_auc", "hidden/agreement")
     return {
-        which: {k: v for k, v in results[which].items() if k in keep} for which in ("untrained_head", "trained_rm")
+        which: {k: v for k, v in results[which].items() if k in keep or k.startswith(("best_of_", "hidden/best_of_"))}
+        for which in ("untrained_head", "trained_rm")
     }
+
+
+def best_of_n_lines(quality: dict[str, Any]) -> list[str]:
+    """One line per n: the RM's pick against random and oracle selection, on visible and on all tests."""
+    lines = []
+    for prefix, tests in (("", "visible tests"), ("hidden/", "all tests")):
+        for n in sorted(
+            {int(k.split("/")[-2][len("best_of_") :]) for k in quality if k.startswith(f"{prefix}best_of_")}
+        ):
+            key = f"{prefix}best_of_{n}"
+            lines.append(
+                f"  - best-of-{n} ({tests}): RM {quality[f'{key}/rm']:.3f}, random {quality[f'{key}/random']:.3f}, "
+                f"oracle {quality[f'{key}/oracle']:.3f}; RM − random {quality[f'{key}/rm_minus_random']:+.3f} "
+                f"[{quality[f'{key}/rm_minus_random_low']:+.3f}, {quality[f'{key}/rm_minus_random_high']:+.3f}] "
+                f"over {quality[f'{key}/prompts']} prompts"
+            )
+    return lines
 
 
 def rm_scoring_time(arm_dir: Path) -> float | None:
@@ -140,7 +157,10 @@ def markdown(results: dict[str, Any]) -> str:
     for name, quality in results["reward_model"].items():
         before, after = quality["untrained_head"], quality["trained_rm"]
         lines.append(f"- {name}: within-prompt AUC {before.get('within_prompt_auc', float('nan')):.3f} → "
-                     f"{after.get('within_prompt_auc', float('nan')):.3f}; best-of-n {json.dumps(after.get('best_of_n'))}")  # fmt: skip
+                     f"{after.get('within_prompt_auc', float('nan')):.3f} over {after.get('within_prompt_auc_prompts')} "
+                     f"held-out prompts holding both outcomes; pairwise accuracy "
+                     f"{before.get('pairwise_accuracy', float('nan')):.3f} → {after.get('pairwise_accuracy', float('nan')):.3f}")  # fmt: skip
+        lines += best_of_n_lines(after)
     for arm, seconds in results["rm_scoring_s_per_step"].items():
         if seconds is not None:
             lines.append(f"- RM scoring time per GRPO step ({arm}): {seconds:.2f} s")
