@@ -251,8 +251,22 @@ def evaluate_held_out(model, tokenizer, held_out, args: RewardModelArguments, tr
 
 def log_summary(trainer, prefix: str, summary: dict[str, Any]) -> None:
     """Through the trainer's log: metrics.jsonl (RunLogCallback) and wandb/TensorBoard, as `eval_<prefix>/<key>`."""
+    training = trainer.model.training
     trainer.model.eval()  # TRL's RewardTrainer.log would otherwise attach its running train metrics to this row
     trainer.log({f"eval_{prefix}/{key}": value for key, value in summary.items()})
+    trainer.model.train(training)
+
+
+def log_when_training_begins(trainer, prefix: str, summary: dict[str, Any]) -> None:
+    """`log_summary` at step 0, once training has begun: the run log starts a fresh run's `metrics.jsonl` then, so a
+    row logged before it would be cut (alignment.run.tracking.RunLogCallback)."""
+    from transformers import TrainerCallback
+
+    class _LogAtStart(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            log_summary(trainer, prefix, summary)
+
+    trainer.add_callback(_LogAtStart())  # after the run log's callback, so after its cut
 
 
 def _read_untrained(output_dir: str) -> dict[str, Any] | None:
@@ -328,7 +342,7 @@ def main(argv: list[str] | None = None) -> str:
         if not any(hasattr(p, "ds_id") for p in model.parameters()):  # ZeRO-3 shards are gathered where they live
             model.to(training_args.device)
         untrained = evaluate_held_out(model, tokenizer, held_out, args, training_args)
-        log_summary(trainer, "untrained_head", untrained)
+        log_when_training_begins(trainer, "untrained_head", untrained)
         if trainer.is_world_process_zero():
             write_atomic(Path(training_args.output_dir) / EVAL_RESULTS_NAME,
                          json.dumps({"untrained_head": to_jsonable(untrained)}, indent=2))  # fmt: skip

@@ -109,7 +109,6 @@ class RunLogCallback(TrainerCallback):
 
     def __init__(self, output_dir: str | Path) -> None:
         self.path = Path(output_dir) / METRICS_NAME
-        self._before_training: list[dict[str, Any]] | None = []  # rows this run logged before training began
 
     def on_train_begin(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
@@ -118,18 +117,11 @@ class RunLogCallback(TrainerCallback):
         for path in (self.path, self.path.with_name(COMPLETIONS_NAME)):
             if path.exists():
                 truncate_metrics(path, last_step=last_step)
-        held, self._before_training = self._before_training or [], None
-        if held:  # e.g. the reward-model stage's evaluation of the untrained head: this run's rows, kept
-            append_jsonl(self.path, held)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:
             return
-        row = {"step": state.global_step, **logs}
-        if self._before_training is not None:
-            self._before_training.append(row)  # written once the cut above has been made
-        else:
-            append_jsonl(self.path, [row])
+        append_jsonl(self.path, [{"step": state.global_step, **logs}])
 
 
 def truncate_metrics(path: Path, last_step: int) -> None:
