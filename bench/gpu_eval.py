@@ -50,17 +50,9 @@ def preflight() -> dict[str, Any]:
 
 def sandbox_reason() -> str | None:
     """Why the bwrap sandbox cannot grade here, or None."""
-    from sandbox.base import SandboxError
-    from sandbox.bwrap_backend import bwrap_available, resolve_rootfs
+    from sandbox.bwrap.backend import bwrap_unavailable_reason
 
-    reason = bwrap_available()
-    if reason:
-        return reason
-    try:
-        resolve_rootfs(None)
-    except SandboxError as exc:
-        return str(exc)
-    return None
+    return bwrap_unavailable_reason()
 
 
 def pick_model(out: Path) -> str:

@@ -154,14 +154,6 @@ FIDELITY = [
 
 def bwrap_skip_reason() -> str | None:
     """Why the bwrap backend cannot run here (no bubblewrap, no shared rootfs), or None when it can."""
-    from sandbox.base import SandboxError
-    from sandbox.bwrap.backend import bwrap_available, resolve_rootfs
+    from sandbox.bwrap.backend import bwrap_unavailable_reason
 
-    reason = bwrap_available()
-    if reason:
-        return reason
-    try:
-        resolve_rootfs(None)
-    except SandboxError as exc:
-        return str(exc)
-    return None
+    return bwrap_unavailable_reason()

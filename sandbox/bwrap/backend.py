@@ -243,3 +243,15 @@ def bwrap_available() -> str | None:
     except (subprocess.CalledProcessError, OSError) as exc:
         return f"bwrap cannot create namespaces here: {exc}"
     return None
+
+
+def bwrap_unavailable_reason() -> str | None:
+    """None when this machine can grade with bwrap (bubblewrap works and the shared rootfs is found), else why not."""
+    reason = bwrap_available()
+    if reason:
+        return reason
+    try:
+        resolve_rootfs(None)
+    except SandboxError as exc:
+        return str(exc)
+    return None

@@ -334,21 +334,7 @@ def _unary(name):
 
 for _name in ("__lt__", "__le__", "__gt__", "__ge__"):
     setattr(RemoteRef, _name, _ordering(_name))
-for _op in (
-    "add",
-    "sub",
-    "mul",
-    "truediv",
-    "floordiv",
-    "mod",
-    "pow",
-    "and",
-    "or",
-    "xor",
-    "lshift",
-    "rshift",
-    "matmul",
-):
+for _op in py_wire.BINARY_OPERATORS:
     for _name in (f"__{_op}__", f"__r{_op}__"):
         setattr(RemoteRef, _name, _arithmetic(_name))
 for _name in ("__neg__", "__pos__", "__abs__", "__invert__", "__index__", "__int__", "__float__", "__round__"):

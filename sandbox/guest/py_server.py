@@ -222,21 +222,7 @@ FORWARD = {
     "__int__": int, "__float__": float, "__round__": round, "__dir__": dir, "__delattr__": delattr,
     "__subclasscheck__": lambda cls, sub: issubclass(sub, cls),
 }  # fmt: skip
-for _op in (
-    "add",
-    "sub",
-    "mul",
-    "truediv",
-    "floordiv",
-    "mod",
-    "pow",
-    "and",
-    "or",
-    "xor",
-    "lshift",
-    "rshift",
-    "matmul",
-):
+for _op in py_wire.BINARY_OPERATORS:
     _fn = getattr(operator, _op if _op not in ("and", "or") else _op + "_")
     FORWARD[f"__{_op}__"] = _fn
     FORWARD[f"__r{_op}__"] = lambda a, b, _fn=_fn: _fn(b, a)

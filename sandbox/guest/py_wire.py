@@ -33,6 +33,10 @@ PLAIN_SHELLS = {"L": list, "D": dict, "S": set, "BA": bytearray}
 BUILTIN_TYPES = {n for n, v in vars(builtins).items() if isinstance(v, type)}
 FACTORIES = {"list": list, "int": int, "set": set, "dict": dict, "str": str, "float": float, "tuple": tuple}
 
+# The binary operators both sides proxy (`__add__`/`__radd__`, ...): the names of the `operator` functions.
+BINARY_OPERATORS = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift", "rshift",
+                    "matmul")  # fmt: skip
+
 
 # ---------------------------------------------------------------- frames (the C accelerator: `import json` costs)
 class _ScanContext:
