@@ -38,8 +38,6 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from alignment.args import RefreshArguments  # noqa: F401 (the recipe keys live with the other shared ones)
-
 logger = logging.getLogger(__name__)
 
 REFRESH_DIR = "refresh"

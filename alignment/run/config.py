@@ -162,9 +162,10 @@ def check_recipe(
     problems = _export_env(file_values.get("env"), path)
     spec_map, strict = {}, set()
     for dc in dataclass_types:
+        loose = structured_fields(dc) if is_own(dc) else set()  # read once per dataclass, not once per field
         for spec in specs(dc):
             spec_map[spec.name] = spec
-            if is_own(dc) and spec.name not in structured_fields(dc):
+            if is_own(dc) and spec.name not in loose:
                 strict.add(spec.name)
     settings = file_settings({k: v for k, v in file_values.items() if k not in _RESERVED_KEYS}, lines, path or "")
     cli, cli_problems = cli_settings(args)
