@@ -29,8 +29,8 @@ Deviations from the paper, all deliberate and visible in the recipe:
   Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
 * `dynamic_sampling: true` (off by default; DAPO §3.2, not DSM) trains only on groups whose rewards differ,
   refilling the batch with further prompts (alignment/run/dynamic_sampling.py); the dropped groups' KL term goes
-  too. `overlap_rewards` (on) and `bf16_reference` change when and in what precision things are computed, not the
-  objective (alignment/run/overlap.py, alignment/run/precision.py).
+  too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation` and `dense_logprobs` change when and in what
+  precision things are computed, not the objective (alignment/run/overlap.py, alignment/run/precision.py).
 """
 
 from __future__ import annotations
@@ -82,10 +82,20 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
         metadata={"help": "With `bf16: true`, store the reference model's linear layers in bf16: same reference "
                   "log-probs under autocast, less memory (alignment/run/precision.py)."},
     )  # fmt: skip
+    bf16_generation: bool = field(
+        default=False,
+        metadata={"help": "Generate from a bf16 copy of the policy's weights (what a bf16 vLLM samples from), made "
+                  "per generation call; pairs with `cache_implementation: static` (alignment/run/precision.py)."},
+    )  # fmt: skip
+    dense_logprobs: bool = field(
+        default=False,
+        metadata={"help": "On CPU, score log-probs with one dense LM-head GEMM over the completion tokens instead "
+                  "of TRL's tiled head, which on CPU scores every position in fp32 (alignment/run/precision.py)."},
+    )  # fmt: skip
     torch_threads: int = field(
         default=0,
-        metadata={"help": "torch intra-op threads of this process (0: torch's default, one per core). On a CPU "
-                  "shared with other work, 1 avoids OpenMP threads waiting on each other (bench/bench_grpo.py)."},
+        metadata={"help": "torch intra-op threads of this process (0: torch's default, one per core). 1 leaves the "
+                  "other cores to a sandbox or other work (bench/bench_grpo.py)."},
     )  # fmt: skip
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
@@ -101,6 +111,16 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
         )
         if self.bf16_reference and training_args is not None and not training_args.bf16:
             problems.append("`bf16_reference: true` needs `bf16: true` (the reference is exact only under autocast)")
+        if (
+            training_args is not None
+            and training_args.cache_implementation == "static"
+            and training_args.bf16
+            and not self.bf16_generation
+        ):
+            problems.append(
+                "`cache_implementation: static` with `bf16: true` needs `bf16_generation: true`: under autocast the "
+                "keys leave the rotary embedding in fp32 and the values in bf16, which one static cache cannot hold"
+            )
         if self.torch_threads < 0:
             problems.append(f"`torch_threads` is {self.torch_threads}: give 1 or more, or 0 for torch's default")
         return problems
@@ -239,6 +259,8 @@ def main(argv: list[str] | None = None) -> str:
         overlap_rewards=args.overlap_rewards,
         dynamic_sampling=args.dynamic_sampling_max_oversample if args.dynamic_sampling else None,
         bf16_reference=args.bf16_reference,
+        bf16_generation=args.bf16_generation,
+        dense_logprobs=args.dense_logprobs,
     )
     add_refresh(trainer, args)
     attach_evaluation(trainer, eval_args)  # held-out pass@k / accuracy every eval_every_steps steps

@@ -16,7 +16,8 @@ bound: this machine's fp32 GEMM rate at the trainer's thread count over the mode
 
 SmolLM2 (`--recipe smollm2`): configs/grpo/smollm2_math_cpu.yaml as shipped (`new`) against the same recipe with
 the settings it had before (`old`: torch's default threads, fp32 matmuls, one 16-sequence micro-batch, sequential
-rewards), step time and peak memory side by side. Absolute times depend on the machine's load (printed); compare
+rewards), step time and peak memory side by side, on the recipe's threads and unpinned (a main thread pinned to
+one core pins the OpenMP threads it starts as well). Absolute times depend on the machine's load (printed); compare
 the ratios.
 """
 
@@ -27,6 +28,8 @@ import json
 import logging
 import os
 from pathlib import Path
+
+import yaml
 
 from bench.grpo_profile import flops_per_token, hf_generate_rate, matmul_gflops, run_variant, step_profile
 
@@ -208,6 +211,9 @@ def main(argv: list[str] | None = None) -> dict:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.recipe == "smollm2":
         args.prompts, args.generations, args.max_completion_length = 2, 8, 96  # the recipe's batch
+        recipe = yaml.safe_load((ROOT / "configs/grpo/smollm2_math_cpu.yaml").read_text())
+        args.threads = recipe.get("torch_threads", 0)  # plain `generate` beside it on the recipe's threads
+        args.pin = False  # no sandbox to keep apart; a pinned main thread would pin the OpenMP threads it starts too
     if args.device == "cuda":
         args.threads, args.pin = 0, False  # the trainer's CPU threads do not matter there
     work = args.work / args.recipe

@@ -58,3 +58,71 @@ def test_bf16_reference_gives_the_same_log_probs_with_less_memory(policy, tmp_pa
     assert torch.equal(logps[0], logps[1])  # (2, 4)
     fp32_bytes = sum(p.numel() * p.element_size() for p in exact.ref_model.parameters())
     assert sum(p.numel() * p.element_size() for p in reference.parameters()) < fp32_bytes
+
+
+def _with(**flags):
+    from alignment.trainers import CodealignGRPOTrainer
+
+    class Trainer(CodealignGRPOTrainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **flags, **kwargs)
+
+    return Trainer
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_dense_logprob_head_matches_trls_fused_head_and_its_gradients(policy, tmp_path, bf16):
+    trls = make_trainer(policy, tmp_path / "trl", half_fixed_rows(), None, bf16=bf16)
+    dense = make_trainer(policy, tmp_path / "dense", half_fixed_rows(), None, _with(dense_logprobs=True), bf16=bf16)
+    assert dense.model.forward.__code__ is not trls.model.forward.__code__  # the dense head is the one called
+    prompt = _prompt_ids(dense)[0]
+    ids = torch.tensor([[0] * 3 + prompt + [5, 6, 7, 8, 9], prompt + [5, 6, 7, 8, 9] + [0] * 3])  # (2, P+8)
+    mask = torch.ones_like(ids)
+    mask[0, :3] = 0  # left-padded prompt
+    mask[1, -3:] = 0  # right-padded completion
+    results = []
+    for trainer in (trls, dense):
+        trainer.model.zero_grad()
+        logps, entropy, _ = trainer._get_per_token_logps_and_entropies(
+            trainer.model, ids, mask, 8, compute_entropy=True
+        )
+        (logps * mask[:, -8:]).sum().backward()
+        grads = [p.grad.clone() for p in trainer.model.parameters()]
+        with torch.no_grad():
+            ref = trainer._get_per_token_logps_and_entropies(trainer.ref_model, ids, mask, 8)[0]
+        results.append((logps.detach(), entropy, ref, grads))
+    (lp_t, ent_t, ref_t, g_t), (lp_d, ent_d, ref_d, g_d) = results
+    tol = {"atol": 2e-2, "rtol": 2e-2} if bf16 else {"atol": 1e-5, "rtol": 1e-4}
+    torch.testing.assert_close(lp_d * mask[:, -8:], lp_t * mask[:, -8:], **tol)
+    torch.testing.assert_close(ent_d * mask[:, -8:], ent_t * mask[:, -8:], **tol)
+    torch.testing.assert_close(ref_d * mask[:, -8:], ref_t * mask[:, -8:], **tol)
+    for dense_grad, trl_grad in zip(g_d, g_t, strict=True):
+        scale = trl_grad.abs().max().clamp(min=1e-6)
+        assert (dense_grad - trl_grad).abs().max() / scale < (5e-2 if bf16 else 1e-4)
+    assert lp_d.shape == lp_t.shape == (2, 8) and (lp_d[:, :5] < 0).all()
+
+
+def test_bf16_generation_samples_from_bf16_weights_and_gives_the_fp32_ones_back(policy, tmp_path):
+    trainer = make_trainer(
+        policy, tmp_path, half_fixed_rows(), None, _with(bf16_generation=True), bf16=True,
+        cache_implementation="static",
+    )  # fmt: skip
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    before = [p.detach().clone() for p in model.parameters()]
+    seen = []
+    hook = model.model.layers[0].mlp.up_proj.register_forward_hook(lambda m, i, o: seen.append(m.weight.dtype))
+    prompt_ids = _prompt_ids(trainer)
+    torch.manual_seed(3)
+    ours, _ = trainer._generate_single_turn(prompt_ids, None, {}, 1)
+    hook.remove()
+    assert set(seen) == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert all(torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))
+    # the same tokens as generating from a model cast to bf16 outright
+    bf16_model = type(model).from_pretrained(str(policy), dtype=torch.bfloat16)
+    bf16_model.load_state_dict({k: v.to(torch.bfloat16) for k, v in model.state_dict().items()})
+    trainer.model, original = bf16_model, trainer.model
+    torch.manual_seed(3)
+    theirs, _ = GRPOTrainer._generate_single_turn(trainer, prompt_ids, None, {}, 1)
+    trainer.model = original
+    assert ours == theirs and any(len(ids) > 1 for ids in ours)
