@@ -84,18 +84,16 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     )  # fmt: skip
     bf16_generation: bool = field(
         default=False,
-        metadata={"help": "Generate from a bf16 copy of the policy's weights (what a bf16 vLLM samples from), made "
-                  "per generation call; pairs with `cache_implementation: static` (alignment/run/precision.py)."},
+        metadata={"help": "Generate from a bf16 copy of the policy's weights (with `cache_implementation: static`)."},
     )  # fmt: skip
     dense_logprobs: bool = field(
         default=False,
-        metadata={"help": "On CPU, score log-probs with one dense LM-head GEMM over the completion tokens instead "
-                  "of TRL's tiled head, which on CPU scores every position in fp32 (alignment/run/precision.py)."},
+        metadata={"help": "Score log-probs with one dense LM-head GEMM over the completion tokens, not TRL's "
+                  "tiled head (slow on CPU; alignment/run/precision.py)."},
     )  # fmt: skip
     torch_threads: int = field(
         default=0,
-        metadata={"help": "torch intra-op threads of this process (0: torch's default, one per core). 1 leaves the "
-                  "other cores to a sandbox or other work (bench/bench_grpo.py)."},
+        metadata={"help": "torch threads (0: one per core; 1 leaves cores to a sandbox)."},
     )  # fmt: skip
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
