@@ -5,7 +5,8 @@ mixins (`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.tele
 `alignment.run.overlap.OverlappedRewardsMixin`, `alignment.run.dynamic_sampling.DynamicSamplingMixin`,
 `alignment.run.precision.BF16GenerationMixin`, `alignment.model.placement.RewardModelPlacementMixin`,
 `PointwiseLossMixin` below) document what they add. `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`,
-`overlap_rewards=True|False`, `dynamic_sampling=<max oversample factor> | None` and `bf16_reference`, `bf16_generation` and `dense_logprobs` (True|False).
+`overlap_rewards=True|False`, `dynamic_sampling=<max oversample factor> | None`, and `bf16_reference`,
+`bf16_generation` and `dense_logprobs` (each True|False).
 
 Order matters: the telemetry is outermost so it times what the step waits for (`reward_wait` includes the wait for
 overlapped rewards); dynamic sampling wraps the overlap, so every refill round's rewards overlap too.
