@@ -1,0 +1,40 @@
+"""Keep freed memory in the process on CPU: glibc's malloc otherwise hands large blocks back to the kernel.
+
+glibc serves every allocation above its mmap threshold (128 KiB, raised adaptively to at most 32 MiB) with its own
+`mmap` and gives it back with `munmap` on free, and trims the heap's free top above 128 KiB. A CPU training step
+allocates and frees the same large tensors (activations, logits, gradient buffers) every micro-batch, so each one
+is mapped afresh and every page of it faults in again, zero-filled by the kernel. On SmolLM2-135M at 2 threads that
+cost about a third of a micro-batch's forward and backward (README, "GRPO throughput"). `hold_freed_memory` raises both thresholds, so freed blocks go back to malloc's free lists and
+the next micro-batch reuses them: the peak stays what it was (plus fragmentation, ~0.1-0.2 GiB there), but the
+resident size no longer falls between steps.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import sys
+
+logger = logging.getLogger(__name__)
+
+M_TRIM_THRESHOLD = -1  # glibc <malloc.h>
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 1 << 30  # blocks up to 1 GiB come from the heap (a SmolLM2 micro-batch's logits: ~40 MiB)
+TRIM_THRESHOLD = (1 << 31) - 1  # mallopt takes an int: never trim in practice
+
+
+def hold_freed_memory() -> bool:
+    """Raise glibc malloc's mmap and trim thresholds for this process; returns whether both took effect.
+
+    Elsewhere (macOS, musl) there is no such allocator to tune: a warning says so and nothing changes.
+    """
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    mallopt = getattr(ctypes.CDLL(libc_name), "mallopt", None) if libc_name else None
+    applied = mallopt is not None and all(
+        mallopt(ctypes.c_int(option), ctypes.c_int(value)) == 1
+        for option, value in ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    )
+    if not applied:
+        logger.warning("hold_freed_memory: no glibc mallopt in this process; the allocator is left as it is")
+    return applied
