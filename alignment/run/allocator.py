@@ -4,9 +4,9 @@ glibc serves every allocation above its mmap threshold (128 KiB, raised adaptive
 `mmap` and gives it back with `munmap` on free, and trims the heap's free top above 128 KiB. A CPU training step
 allocates and frees the same large tensors (activations, logits, gradient buffers) every micro-batch, so each one
 is mapped afresh and every page of it faults in again, zero-filled by the kernel. On SmolLM2-135M at 2 threads that
-cost about a third of a micro-batch's forward and backward (README, "GRPO throughput"). `hold_freed_memory` raises both thresholds, so freed blocks go back to malloc's free lists and
-the next micro-batch reuses them: the peak stays what it was (plus fragmentation, ~0.1-0.2 GiB there), but the
-resident size no longer falls between steps.
+cost about a third of a micro-batch's forward and backward (README, "GRPO throughput"). `hold_freed_memory` raises
+both thresholds, so freed blocks go back to malloc's free lists and the next micro-batch reuses them: the peak stays
+what it was plus fragmentation (0.1-0.3 GiB there), but the resident size no longer falls between steps.
 """
 
 from __future__ import annotations
