@@ -29,8 +29,10 @@ Deviations from the paper, all deliberate and visible in the recipe:
   Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
 * `dynamic_sampling: true` (off by default; DAPO §3.2, not DSM) trains only on groups whose rewards differ,
   refilling the batch with further prompts (alignment/run/dynamic_sampling.py); the dropped groups' KL term goes
-  too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation` and `dense_logprobs` change when and in what
-  precision things are computed, not the objective (alignment/run/overlap.py, alignment/run/precision.py).
+  too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation`, `dense_logprobs` and `no_grad_batch_size`
+  change when and in what precision things are computed, not the objective (alignment/run/overlap.py,
+  alignment/run/precision.py); `fast_sampling` draws from the same distribution by a cheaper race than torch's
+  `multinomial` (alignment/run/sampling.py), so a seed gives other samples than with it off.
 """
 
 from __future__ import annotations
@@ -84,12 +86,20 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     )  # fmt: skip
     bf16_generation: bool = field(
         default=False,
-        metadata={"help": "Generate from a bf16 copy of the policy's weights (with `cache_implementation: static`)."},
+        metadata={"help": "Generate from a bf16 copy of the weights (allows a static cache)."},
     )  # fmt: skip
     dense_logprobs: bool = field(
         default=False,
         metadata={"help": "Score log-probs with one dense LM-head GEMM over the completion tokens, not TRL's "
                   "tiled head (slow on CPU; alignment/run/precision.py)."},
+    )  # fmt: skip
+    fast_sampling: bool = field(
+        default=False,
+        metadata={"help": "Sample without torch.multinomial (same law, faster on CPU)."},
+    )  # fmt: skip
+    no_grad_batch_size: int = field(
+        default=0,
+        metadata={"help": "Rows per reference-pass forward (0: per_device_train_batch_size)."},
     )  # fmt: skip
     torch_threads: int = field(
         default=0,
@@ -123,6 +133,8 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
                 "`cache_implementation: static` with `bf16: true` needs `bf16_generation: true`: under autocast the "
                 "keys leave the rotary embedding in fp32 and the values in bf16, which one static cache cannot hold"
             )
+        if self.no_grad_batch_size < 0:
+            problems.append(f"`no_grad_batch_size` is {self.no_grad_batch_size}: give 1 or more, or 0 for TRL's size")
         if self.torch_threads < 0:
             problems.append(f"`torch_threads` is {self.torch_threads}: give 1 or more, or 0 for torch's default")
         return problems
@@ -267,6 +279,8 @@ def main(argv: list[str] | None = None) -> str:
         bf16_reference=args.bf16_reference,
         bf16_generation=args.bf16_generation,
         dense_logprobs=args.dense_logprobs,
+        no_grad_batch_size=args.no_grad_batch_size,
+        fast_sampling=args.fast_sampling,
     )
     add_refresh(trainer, args)
     attach_evaluation(trainer, eval_args)  # held-out pass@k / accuracy every eval_every_steps steps

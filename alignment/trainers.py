@@ -3,10 +3,11 @@
 Each TRL-based class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The
 mixins (`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.telemetry.GRPOTelemetryMixin`,
 `alignment.run.overlap.OverlappedRewardsMixin`, `alignment.run.dynamic_sampling.DynamicSamplingMixin`,
-`alignment.run.precision.BF16GenerationMixin`, `alignment.model.placement.RewardModelPlacementMixin`,
-`PointwiseLossMixin` below) document what they add. `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`,
-`overlap_rewards=True|False`, `dynamic_sampling=<max oversample factor> | None`, and `bf16_reference`,
-`bf16_generation` and `dense_logprobs` (each True|False).
+`alignment.run.sampling.FastSamplingMixin`, `alignment.run.precision.BF16GenerationMixin`,
+`alignment.model.placement.RewardModelPlacementMixin`, `PointwiseLossMixin` below) document what they add.
+`CodealignGRPOTrainer` also takes `record=RecordArguments(...)`, `overlap_rewards=True|False`,
+`dynamic_sampling=<max oversample factor> | None`, `fast_sampling`, `bf16_reference`, `bf16_generation` and
+`dense_logprobs` (each True|False), and `no_grad_batch_size` (rows per reference-pass forward; 0: TRL's).
 
 Order matters: the telemetry is outermost so it times what the step waits for (`reward_wait` includes the wait for
 overlapped rewards); dynamic sampling wraps the overlap, so every refill round's rewards overlap too.
@@ -29,6 +30,7 @@ from alignment.run.checkpointing import AtomicCheckpointMixin
 from alignment.run.dynamic_sampling import DynamicSamplingMixin
 from alignment.run.overlap import OverlappedRewardsMixin
 from alignment.run.precision import BF16GenerationMixin
+from alignment.run.sampling import FastSamplingMixin
 from alignment.run.telemetry import GRPOTelemetryMixin
 from rewards.model_rewards import pad_right
 
@@ -45,14 +47,15 @@ class CodealignGRPOTrainer(
     GRPOTelemetryMixin,
     DynamicSamplingMixin,
     OverlappedRewardsMixin,
+    FastSamplingMixin,
     BF16GenerationMixin,
     RewardModelPlacementMixin,
     AtomicCheckpointMixin,
     GRPOTrainer,
 ):
     """`trl.GRPOTrainer` with atomic checkpoints, the `rm` reward's model placed like TRL's model rewards, the step
-    profile and reward/sandbox telemetry, rewards off the critical path, optional DAPO dynamic sampling, and bf16
-    generation without per-token weight casts."""
+    profile and reward/sandbox telemetry, rewards off the critical path, optional DAPO dynamic sampling, bf16
+    generation without per-token weight casts, and the CPU speed options (sampler, reference-pass batch)."""
 
 
 class PointwiseLossMixin:

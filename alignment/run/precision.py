@@ -23,6 +23,9 @@ import torch
 
 logger = logging.getLogger(__name__)
 
+# Scored tokens per LM-head chunk in a no-grad pass: 256 x 49,152 fp32 log-probs are 50 MB per temporary.
+NO_GRAD_HEAD_TOKENS = 256
+
 
 def warn_if_slow_bf16(training_args) -> None:
     """bf16 autocast on a CPU without native bf16 matmuls (AVX512-BF16 or AMX) is emulated, slower than fp32."""
@@ -54,12 +57,27 @@ def cast_linear_weights(model: torch.nn.Module, dtype: torch.dtype) -> int:
 class BF16GenerationMixin:
     """Mix in front of `trl.GRPOTrainer`: `bf16_reference=True` stores the reference's linear layers in bf16,
     `bf16_generation=True` generates from bf16 weights (`bf16_weights`), `dense_logprobs=True` puts the dense
-    log-prob head (`add_dense_logprob_head`) on the policy and the reference."""
+    log-prob head (`add_dense_logprob_head`) on the policy and the reference, `no_grad_batch_size=N` scores the
+    reference (and old-policy) log-probs N rows per forward instead of TRL's `per_device_train_batch_size`.
+
+    TRL sizes those passes like the training micro-batch, but they keep no activations for a backward pass: at
+    SmolLM2's micro-batch of 2 the reference pass ran 8 small forwards per step, each too small for the CPU's GEMMs.
+    The rows are the same and each row's log-probs do not depend on its neighbours, so only the GEMM shapes change
+    (log-probs equal up to float rounding, tested). With the dense head the LM head of a no-grad pass runs in chunks
+    of `NO_GRAD_HEAD_TOKENS` scored tokens, so a larger batch does not hold a whole batch's vocabulary-wide logits.
+    """
 
     def __init__(
-        self, *args, bf16_reference: bool = False, bf16_generation: bool = False, dense_logprobs: bool = False, **kw
+        self,
+        *args,
+        bf16_reference: bool = False,
+        bf16_generation: bool = False,
+        dense_logprobs: bool = False,
+        no_grad_batch_size: int = 0,
+        **kw,
     ) -> None:
         super().__init__(*args, **kw)
+        self._no_grad_batch_size = no_grad_batch_size
         sharded = self.is_deepspeed_enabled or self.is_fsdp_enabled
         if bf16_reference and self.ref_model is not None:
             if not self.args.bf16:
@@ -81,6 +99,14 @@ class BF16GenerationMixin:
                 if scales_logits(model):
                     raise ValueError("`dense_logprobs` does not apply logit softcapping or scales: set it false")
                 add_dense_logprob_head(model, self.temperature, entropy_grad=self._entropy_bonus_enabled)
+
+    def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None,
+                                           **kwargs):  # fmt: skip
+        if self._no_grad_batch_size and not torch.is_grad_enabled():
+            batch_size = max(batch_size or 0, self._no_grad_batch_size)
+        return super()._get_per_token_logps_and_entropies(
+            model, input_ids, attention_mask, logits_to_keep, batch_size=batch_size, **kwargs
+        )
 
     def _generate_single_turn(self, *args, **kwargs):
         if self.use_vllm or self.use_transformers_continuous_batching:
@@ -111,7 +137,8 @@ def add_dense_logprob_head(model: torch.nn.Module, temperature: float, entropy_g
     a micro-batch's forward and backward took 3.2x as long as the plain autograd path. This head projects only the
     scored (completion) positions, in one autocast GEMM, and takes an fp32 `log_softmax` over the vocabulary: the
     same log-probabilities up to rounding, with the gradient GEMMs in bf16 like every other layer under autocast.
-    Memory: three fp32 tensors of (scored tokens x vocabulary) per micro-batch. Calls without `fused_lm_head=True`
+    Memory: three fp32 tensors of (scored tokens x vocabulary) per micro-batch with gradients, of at most
+    `NO_GRAD_HEAD_TOKENS` x vocabulary in a no-grad pass. Calls without `fused_lm_head=True`
     (generation) and the cases the dense head does not cover (pre-shifted labels, MoE router logits) go to TRL's.
     """
     from trl.trainer.utils import FusedCausalLMOutput
@@ -129,11 +156,15 @@ def add_dense_logprob_head(model: torch.nn.Module, temperature: float, entropy_g
         hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]  # (B, T-1, H)
         labels = labels[:, 1:]  # (B, T-1)
         mask = labels != -100
-        logits = model.get_output_embeddings()(hidden[mask])  # (N, V), N scored tokens
-        logp = torch.log_softmax(logits.float() / temperature, dim=-1)  # (N, V)
-        target = logp.gather(-1, labels[mask].unsqueeze(-1)).squeeze(-1)  # (N,)
-        with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
-            entropy = -(logp.exp() * logp).sum(-1)  # (N,)
+        head, scored, targets = model.get_output_embeddings(), hidden[mask], labels[mask]  # (N, H), (N,)
+        # with a backward to come every chunk's logits are kept anyway: one GEMM; without, chunks bound the memory
+        n = max(len(targets), 1)  # one (empty) chunk when nothing is scored
+        step = n if torch.is_grad_enabled() else NO_GRAD_HEAD_TOKENS
+        scores = [
+            _score_tokens(head, scored[i : i + step], targets[i : i + step], temperature, entropy_grad)
+            for i in range(0, n, step)
+        ]
+        target, entropy = (torch.cat(parts) for parts in zip(*scores))  # (N,) each
         log_probs = target.new_zeros(mask.shape).masked_scatter(mask, target)
         count = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
         return FusedCausalLMOutput(
@@ -144,6 +175,16 @@ def add_dense_logprob_head(model: torch.nn.Module, temperature: float, entropy_g
         )
 
     model.forward = forward
+
+
+def _score_tokens(head, hidden, targets, temperature: float, entropy_grad: bool):
+    """Log-prob of each target token and the entropy at its position: (N,) each, from (N, H) hidden states."""
+    logits = head(hidden)  # (N, V)
+    logp = torch.log_softmax(logits.float() / temperature, dim=-1)  # (N, V)
+    target = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (N,)
+    with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
+        entropy = -(logp.exp() * logp).sum(-1)  # (N,)
+    return target, entropy
 
 
 @contextlib.contextmanager

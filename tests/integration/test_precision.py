@@ -126,3 +126,54 @@ def test_bf16_generation_samples_from_bf16_weights_and_gives_the_fp32_ones_back(
     theirs, _ = GRPOTrainer._generate_single_turn(trainer, prompt_ids, None, {}, 1)
     trainer.model = original
     assert ours == theirs and any(len(ids) > 1 for ids in ours)
+
+
+def _rows(trainer, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """`n` rows of one prompt and 6 completion tokens, some left-padded and some right-padded: (n, P+8) each."""
+    prompt = _prompt_ids(trainer)[0]
+    ids, masks = [], []
+    for i in range(n):
+        left, right = (2, 0) if i % 2 else (0, 2)
+        ids.append([0] * left + prompt + [5 + i, 6, 7, 8, 9, 10] + [0] * right)
+        masks.append([0] * left + [1] * (len(prompt) + 6) + [0] * right)
+    return torch.tensor(ids), torch.tensor(masks)
+
+
+def test_no_grad_batch_size_runs_fewer_reference_forwards_with_the_same_log_probs(policy, tmp_path):
+    trls = make_trainer(policy, tmp_path / "trl", half_fixed_rows(), None, _with(dense_logprobs=True))
+    wide = make_trainer(
+        policy, tmp_path / "wide", half_fixed_rows(), None, _with(dense_logprobs=True, no_grad_batch_size=8)
+    )
+    ids, mask = _rows(wide, 8)
+    results = []
+    for trainer in (trls, wide):
+        rows = []
+        base = trainer.accelerator.unwrap_model(trainer.ref_model).model
+        hook = base.register_forward_pre_hook(lambda m, a, kw, rows=rows: rows.append(1), with_kwargs=True)
+        with torch.no_grad():
+            logps = trainer._get_per_token_logps_and_entropies(trainer.ref_model, ids, mask, 8, batch_size=2)[0]
+        hook.remove()
+        results.append((logps, len(rows)))
+    (logps_trl, forwards_trl), (logps_wide, forwards_wide) = results
+    assert (forwards_trl, forwards_wide) == (4, 1)
+    torch.testing.assert_close(logps_wide * mask[:, -8:], logps_trl * mask[:, -8:], atol=1e-5, rtol=1e-4)
+    # with gradients the training micro-batch is kept as TRL sized it
+    calls = []
+    hook = wide.accelerator.unwrap_model(wide.model).model.register_forward_pre_hook(lambda *a: calls.append(1))
+    wide._get_per_token_logps_and_entropies(wide.model, ids, mask, 8, batch_size=2)
+    hook.remove()
+    assert len(calls) == 4
+
+
+def test_dense_head_in_chunks_without_gradients_gives_the_one_gemm_result(policy, tmp_path, monkeypatch):
+    from alignment.run import precision
+
+    trainer = make_trainer(policy, tmp_path, half_fixed_rows(), None, _with(dense_logprobs=True))
+    ids, mask = _rows(trainer, 3)
+    whole = trainer._get_per_token_logps_and_entropies(trainer.model, ids, mask, 8, compute_entropy=True)
+    monkeypatch.setattr(precision, "NO_GRAD_HEAD_TOKENS", 5)  # 3 rows x 6-8 scored tokens: five chunks
+    with torch.no_grad():
+        chunked = trainer._get_per_token_logps_and_entropies(trainer.model, ids, mask, 8, compute_entropy=True)
+    for one, many in zip(whole[:2], chunked[:2], strict=True):
+        torch.testing.assert_close(many * mask[:, -8:], one.detach() * mask[:, -8:], atol=1e-6, rtol=1e-5)
+    assert (chunked[0] * mask[:, -8:]).abs().sum() > 0
