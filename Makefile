@@ -48,4 +48,4 @@ bench-grpo:
 	$(PY) -m bench.bench_grpo
 
 bench-grpo-smollm2:
-	$(PY) -m bench.bench_grpo --recipe smollm2 --steps 3 --rounds 1
+	$(PY) -m bench.bench_grpo --recipe smollm2 --steps 5 --rounds 1

@@ -78,6 +78,10 @@ class BF16GenerationMixin:
     ) -> None:
         super().__init__(*args, **kw)
         self._no_grad_batch_size = no_grad_batch_size
+        if no_grad_batch_size:
+            logger.info(
+                "no_grad_batch_size: reference and old-policy log-probs %d rows per forward", no_grad_batch_size
+            )
         sharded = self.is_deepspeed_enabled or self.is_fsdp_enabled
         if bf16_reference and self.ref_model is not None:
             if not self.args.bf16:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import logging
 
 import torch
 from transformers import GenerationConfig
@@ -34,6 +35,8 @@ from transformers.generation.logits_process import (
     TopKLogitsWarper,
     TopPLogitsWarper,
 )
+
+logger = logging.getLogger(__name__)
 
 # GenerationConfig fields whose sampling the race does not reproduce, with the value that means "off".
 _UNSUPPORTED = {"num_beams": 1, "typical_p": 1.0, "epsilon_cutoff": 0.0, "eta_cutoff": 0.0, "top_h": None}
@@ -96,6 +99,8 @@ class FastSamplingMixin:
             if not self.generation_config.do_sample:
                 raise ValueError("`fast_sampling: true` replaces sampling, but this generation is greedy")
             self._race = race_processors(self.generation_config)  # raises on what it cannot reproduce
+            steps = " -> ".join(type(processor).__name__ for processor in self._race)
+            logger.info("fast_sampling: HF generation samples by %s", steps)
 
     def _generate_single_turn(self, *args, **kwargs):
         if self._race is None or self.use_vllm or self.use_transformers_continuous_batching:

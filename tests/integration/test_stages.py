@@ -93,3 +93,25 @@ def test_grpo_two_steps_trains_and_writes_outputs(tiny_sft_model, tmp_path):
     for row in table:  # JSON values, as the trainer saw them: message lists, not their Python repr
         assert isinstance(row["prompt"], list) and row["prompt"][-1]["role"] == "user", row["prompt"]
         assert isinstance(row["completion"], list) and isinstance(row["completion"][0]["content"], str)
+
+
+def test_grpo_cpu_speed_keys_reach_the_trainer_and_the_allocator(tiny_sft_model, tmp_path):
+    from tests.integration.run_helpers import run_stage
+
+    out = tmp_path / "grpo-fast"
+    done = run_stage(
+        "alignment.grpo",
+        [
+            "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"),
+            "--model_name_or_path", str(tiny_sft_model),
+            "--datasets", str(ROOT / "data/math_small/train.jsonl"),
+            "--reward_funcs", "math", "boxed_format", "--max_completion_length", "24", "--max_steps", "2",
+            "--output_dir", str(out), "--save_strategy", "no",
+            "--fast_sampling", "true", "--top_k", "20", "--no_grad_batch_size", "8", "--hold_freed_memory", "true",
+        ],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "fast_sampling: HF generation samples by TopKLogitsWarper -> ExponentialRaceSampler" in done.stderr
+    assert "no_grad_batch_size: reference and old-policy log-probs 8 rows per forward" in done.stderr
+    assert "hold_freed_memory: malloc serves blocks up to 1024 MiB" in done.stderr
+    assert changed(weights(tiny_sft_model), weights(out)), "GRPO left every parameter unchanged"
