@@ -88,3 +88,15 @@ def test_fast_sampling_keeps_trls_top_k_and_a_seed_fixes_the_samples(policy, tmp
 def test_sampling_the_race_cannot_reproduce_stops_the_trainer_by_name(policy, tmp_path):
     with pytest.raises(ValueError, match="typical_p=0.9"):
         make_trainer(policy, tmp_path, half_fixed_rows(), None, _fast(), generation_kwargs={"typical_p": 0.9})
+
+
+def test_fast_sampling_with_bf16_generation_and_a_static_cache(policy, tmp_path):
+    trainer = make_trainer(
+        policy, tmp_path, half_fixed_rows(), None, _fast(bf16_generation=True), bf16=True,
+        cache_implementation="static", max_completion_length=6,
+    )  # fmt: skip
+    counts, _ = _first_tokens(trainer, 64, seed=3)
+    again, _ = _first_tokens(trainer, 64, seed=3)
+    assert counts.sum() == 64 and torch.equal(counts, again) and (counts > 0).sum() > 1
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    assert all(p.dtype == torch.float32 for p in model.parameters()) and "generate" not in model.__dict__
