@@ -16,9 +16,9 @@ bound: this machine's fp32 GEMM rate at the trainer's thread count over the mode
 
 SmolLM2 (`--recipe smollm2`): configs/grpo/smollm2_math_cpu.yaml as shipped (`new`) against the same recipe with
 the settings it had before (`old`: torch's default threads, fp32 matmuls, one 16-sequence micro-batch, sequential
-rewards) and against the recipe with glibc's malloc left as it is (`new_no_hold`), step time and peak memory side by side, on the recipe's threads and unpinned (a main thread pinned to
-one core pins the OpenMP threads it starts as well). Absolute times depend on the machine's load (printed); compare
-the ratios. Peak memory is the process's peak resident size over the whole run: with `hold_freed_memory` the
+rewards) and against the recipe with glibc's malloc left as it is (`new_no_hold`), step time and peak memory side
+by side, on the recipe's threads and unpinned (a main thread pinned to one core pins the OpenMP threads it starts
+as well). Absolute times depend on the machine's load (printed); compare the ratios. Peak memory is the process's peak resident size over the whole run: with `hold_freed_memory` the
 resident size climbs over the first four steps (malloc's free lists fragment) and then holds, so a run shorter
 than five steps understates it; `make bench-grpo-smollm2` runs five.
 """
@@ -234,10 +234,11 @@ def main(argv: list[str] | None = None) -> dict:
     ]
     if args.recipe == "smollm2":
         old = profiles["old"]
+        lines.append("")
         for name in ("new", "new_no_hold"):
             new = profiles[name]
             lines.append(
-                f"{'' if name == 'new_no_hold' else chr(10)}{name}: step time {old['timing/step_s']:.1f} s -> "
+                f"{name}: step time {old['timing/step_s']:.1f} s -> "
                 f"{new['timing/step_s']:.1f} s ({old['timing/step_s'] / new['timing/step_s']:.1f}x); peak RSS "
                 f"{old['peak_rss_gib']:.2f} -> {new['peak_rss_gib']:.2f} GiB "
                 f"({old['peak_rss_gib'] / new['peak_rss_gib']:.1f}x)"

@@ -84,9 +84,14 @@ def race_processors(config: GenerationConfig) -> LogitsProcessorList:
     return warpers
 
 
+# Settings that make HF's `generate` take the argmax of the processed scores; the sampling fields at HF's global
+# defaults, so that validation does not warn about them.
+GREEDY = {"do_sample": False, "temperature": 1.0, "top_p": 1.0, "top_k": 50, "min_p": None}
+
+
 def greedy_kwargs(kwargs: dict) -> dict:
-    """Generation settings that make HF's `generate` take the argmax of the processed scores, warning-free."""
-    return {**kwargs, "do_sample": False, "temperature": 1.0, "top_p": 1.0, "top_k": 50, "min_p": None}
+    """`kwargs` with `GREEDY` on top."""
+    return {**kwargs, **GREEDY}
 
 
 class FastSamplingMixin:
@@ -103,7 +108,7 @@ class FastSamplingMixin:
             logger.info("fast_sampling: HF generation samples by %s", steps)
 
     def _generate_single_turn(self, *args, **kwargs):
-        if self._race is None or self.use_vllm or self.use_transformers_continuous_batching:
+        if self._race is None:  # off, or vLLM / continuous batching, which keep their own samplers
             return super()._generate_single_turn(*args, **kwargs)
         with self._race_generation():
             return super()._generate_single_turn(*args, **kwargs)
@@ -115,7 +120,7 @@ class FastSamplingMixin:
         saved = self.generation_config, self.generation_kwargs
         self.generation_kwargs = greedy_kwargs(self.generation_kwargs)
         greedy = copy.deepcopy(self.generation_config)
-        greedy.update(**greedy_kwargs({}))
+        greedy.update(**GREEDY)
         self.generation_config = greedy
         own = model.__dict__.get("generate")  # an instance's own `generate`, if something set one
         model.generate = functools.partial(own or type(model).generate.__get__(model), logits_processor=self._race)
