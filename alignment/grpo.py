@@ -29,9 +29,9 @@ Deviations from the paper, all deliberate and visible in the recipe:
   Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
 * `dynamic_sampling: true` (off by default; DAPO §3.2, not DSM) trains only on groups whose rewards differ,
   refilling the batch with further prompts (alignment/run/dynamic_sampling.py); the dropped groups' KL term goes
-  too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation`, `dense_logprobs` and `no_grad_batch_size`
-  change when and in what precision things are computed, not the objective (alignment/run/overlap.py,
-  alignment/run/precision.py); `fast_sampling` draws from the same distribution by a cheaper race than torch's
+  too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation`, `dense_logprobs`, `no_grad_batch_size` and
+  `share_prompt_prefix` change when and in what precision things are computed, not the objective
+  (alignment/run/overlap.py, alignment/run/precision.py, alignment/run/prefix.py); `fast_sampling` draws from the same distribution by a cheaper race than torch's
   `multinomial` (alignment/run/sampling.py), so a seed gives other samples than with it off.
 """
 
@@ -90,8 +90,11 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     )  # fmt: skip
     dense_logprobs: bool = field(
         default=False,
-        metadata={"help": "Score log-probs with one dense LM-head GEMM over the completion tokens, not TRL's "
-                  "tiled head (slow on CPU; alignment/run/precision.py)."},
+        metadata={"help": "One dense LM-head GEMM over completion tokens, not TRL's tiled head."},
+    )  # fmt: skip
+    share_prompt_prefix: bool = field(
+        default=False,
+        metadata={"help": "Run each distinct prompt once per forward (needs dense_logprobs)."},
     )  # fmt: skip
     fast_sampling: bool = field(
         default=False,
@@ -132,6 +135,10 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
             problems.append(
                 "`cache_implementation: static` with `bf16: true` needs `bf16_generation: true`: under autocast the "
                 "keys leave the rotary embedding in fp32 and the values in bf16, which one static cache cannot hold"
+            )
+        if self.share_prompt_prefix and not self.dense_logprobs:
+            problems.append(
+                "`share_prompt_prefix: true` is part of the dense log-prob head: set `dense_logprobs: true`"
             )
         if self.no_grad_batch_size < 0:
             problems.append(f"`no_grad_batch_size` is {self.no_grad_batch_size}: give 1 or more, or 0 for TRL's size")
@@ -280,6 +287,7 @@ def main(argv: list[str] | None = None) -> str:
         bf16_generation=args.bf16_generation,
         dense_logprobs=args.dense_logprobs,
         no_grad_batch_size=args.no_grad_batch_size,
+        share_prompt_prefix=args.share_prompt_prefix,
         fast_sampling=args.fast_sampling,
     )
     add_refresh(trainer, args)

@@ -3,11 +3,13 @@
 Each TRL-based class only adds mixins in front of the TRL class; behaviour, arguments and the loss are TRL's. The
 mixins (`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.telemetry.GRPOTelemetryMixin`,
 `alignment.run.overlap.OverlappedRewardsMixin`, `alignment.run.dynamic_sampling.DynamicSamplingMixin`,
-`alignment.run.sampling.FastSamplingMixin`, `alignment.run.precision.BF16GenerationMixin`,
+`alignment.run.sampling.FastSamplingMixin`, `alignment.run.prefix.PromptGroupingMixin`,
+`alignment.run.precision.BF16GenerationMixin`,
 `alignment.model.placement.RewardModelPlacementMixin`, `PointwiseLossMixin` below) document what they add.
 `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`, `overlap_rewards=True|False`,
 `dynamic_sampling=<max oversample factor> | None`, `fast_sampling`, `bf16_reference`, `bf16_generation` and
-`dense_logprobs` (each True|False), and `no_grad_batch_size` (rows per reference-pass forward; 0: TRL's).
+`dense_logprobs`, `share_prompt_prefix` (each True|False), and `no_grad_batch_size` (rows per reference-pass
+forward; 0: TRL's).
 
 Order matters: the telemetry is outermost so it times what the step waits for (`reward_wait` includes the wait for
 overlapped rewards); dynamic sampling wraps the overlap, so every refill round's rewards overlap too.
@@ -30,6 +32,7 @@ from alignment.run.checkpointing import AtomicCheckpointMixin
 from alignment.run.dynamic_sampling import DynamicSamplingMixin
 from alignment.run.overlap import OverlappedRewardsMixin
 from alignment.run.precision import BF16GenerationMixin
+from alignment.run.prefix import PromptGroupingMixin
 from alignment.run.sampling import FastSamplingMixin
 from alignment.run.telemetry import GRPOTelemetryMixin
 from rewards.model_rewards import pad_right
@@ -48,6 +51,7 @@ class CodealignGRPOTrainer(
     DynamicSamplingMixin,
     OverlappedRewardsMixin,
     FastSamplingMixin,
+    PromptGroupingMixin,
     BF16GenerationMixin,
     RewardModelPlacementMixin,
     AtomicCheckpointMixin,

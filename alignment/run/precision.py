@@ -74,9 +74,12 @@ class BF16GenerationMixin:
         bf16_generation: bool = False,
         dense_logprobs: bool = False,
         no_grad_batch_size: int = 0,
+        share_prompt_prefix: bool = False,
         **kw,
     ) -> None:
         super().__init__(*args, **kw)
+        if share_prompt_prefix and not dense_logprobs:
+            raise ValueError("`share_prompt_prefix` is part of the dense log-prob head: set `dense_logprobs: true`")
         self._no_grad_batch_size = no_grad_batch_size
         if no_grad_batch_size:
             logger.info(
@@ -102,7 +105,12 @@ class BF16GenerationMixin:
             for model in models:
                 if scales_logits(model):
                     raise ValueError("`dense_logprobs` does not apply logit softcapping or scales: set it false")
-                add_dense_logprob_head(model, self.temperature, entropy_grad=self._entropy_bonus_enabled)
+                add_dense_logprob_head(
+                    model,
+                    self.temperature,
+                    entropy_grad=self._entropy_bonus_enabled,
+                    share_prompts=share_prompt_prefix,
+                )
 
     def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None,
                                            **kwargs):  # fmt: skip
@@ -133,7 +141,9 @@ def scales_logits(model: torch.nn.Module) -> bool:
     )
 
 
-def add_dense_logprob_head(model: torch.nn.Module, temperature: float, entropy_grad: bool = False) -> None:
+def add_dense_logprob_head(
+    model: torch.nn.Module, temperature: float, entropy_grad: bool = False, share_prompts: bool = False
+) -> None:
     """Replace TRL's fused LM head of `model` (already added by `trl.GRPOTrainer`) with a dense one, for CPUs.
 
     TRL's head projects the LM head in vocabulary tiles and, on a device without Triton, scores every position of
@@ -141,11 +151,16 @@ def add_dense_logprob_head(model: torch.nn.Module, temperature: float, entropy_g
     a micro-batch's forward and backward took 3.2x as long as the plain autograd path. This head projects only the
     scored (completion) positions, in one autocast GEMM, and takes an fp32 `log_softmax` over the vocabulary: the
     same log-probabilities up to rounding, with the gradient GEMMs in bf16 like every other layer under autocast.
+    Columns that are padding in every row after the last attended one are not run (causal attention: nothing
+    before them depends on them). With `share_prompts` each distinct prompt of the batch runs once
+    (`alignment.run.prefix.shared_prompt_hidden`).
     Memory: three fp32 tensors of (scored tokens x vocabulary) per micro-batch with gradients, of at most
     `NO_GRAD_HEAD_TOKENS` x vocabulary in a no-grad pass. Calls without `fused_lm_head=True`
     (generation) and the cases the dense head does not cover (pre-shifted labels, MoE router logits) go to TRL's.
     """
     from trl.trainer.utils import FusedCausalLMOutput
+
+    from alignment.run.prefix import scored_span, shared_prompt_hidden
 
     trl_forward = model.forward
     config = model.config.get_text_config()
@@ -157,10 +172,23 @@ def add_dense_logprob_head(model: torch.nn.Module, temperature: float, entropy_g
             kwargs.update({key: value for key, value in extra.items() if value is not None})
             return trl_forward(*args, fused_lm_head=fused_lm_head, labels=labels, **kwargs)
         kwargs["use_cache"] = False
-        hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]  # (B, T-1, H)
-        labels = labels[:, 1:]  # (B, T-1)
-        mask = labels != -100
-        head, scored, targets = model.get_output_embeddings(), hidden[mask], labels[mask]  # (N, H), (N,)
+        hidden, offset = None, 1  # hidden[:, j] predicts labels[:, offset + j]
+        if not args and set(kwargs) == {"input_ids", "attention_mask", "use_cache"}:  # text only: columns can go
+            input_ids, attention_mask = kwargs["input_ids"], kwargs["attention_mask"]
+            start, end = scored_span(labels, attention_mask)
+            end = max(end, 1)
+            if share_prompts:
+                hidden = shared_prompt_hidden(model.base_model, input_ids, attention_mask, start, end)
+                offset = start
+            if hidden is None:
+                hidden = model.base_model(input_ids=input_ids[:, :end], attention_mask=attention_mask[:, :end],
+                                          use_cache=False).last_hidden_state[:, :-1]  # fmt: skip
+                offset = 1
+        else:
+            hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]  # (B, T-1, H)
+        targets_all = labels[:, offset : offset + hidden.size(1)]  # (B, n)
+        mask = targets_all != -100
+        head, scored, targets = model.get_output_embeddings(), hidden[mask], targets_all[mask]  # (N, H), (N,)
         # with a backward to come every chunk's logits are kept anyway: one GEMM; without, chunks bound the memory
         n = max(len(targets), 1)  # one (empty) chunk when nothing is scored
         step = n if torch.is_grad_enabled() else NO_GRAD_HEAD_TOKENS
@@ -169,13 +197,16 @@ def add_dense_logprob_head(model: torch.nn.Module, temperature: float, entropy_g
             for i in range(0, n, step)
         ]
         target, entropy = (torch.cat(parts) for parts in zip(*scores))  # (N,) each
-        log_probs = target.new_zeros(mask.shape).masked_scatter(mask, target)
+        # back into TRL's frame: column t of (B, T-1) predicts labels[:, t + 1]
+        full_mask = torch.zeros_like(labels[:, 1:], dtype=torch.bool)
+        full_mask[:, offset - 1 : offset - 1 + hidden.size(1)] = mask
+        log_probs = target.new_zeros(full_mask.shape).masked_scatter(full_mask, target)
         count = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
         return FusedCausalLMOutput(
             loss=-target.sum() / count,
             log_probs=log_probs,
-            entropy=entropy.new_zeros(mask.shape).masked_scatter(mask, entropy),
-            label_mask=mask,
+            entropy=entropy.new_zeros(full_mask.shape).masked_scatter(full_mask, entropy),
+            label_mask=full_mask,
         )
 
     model.forward = forward
