@@ -1,7 +1,7 @@
 """GRPO step profile: where a step's time goes, with rewards sequential, overlapped, and replaced by a constant.
 
     python -m bench.bench_grpo                    # code + math on a tiny policy (make bench-grpo)
-    python -m bench.bench_grpo --recipe smollm2   # the SmolLM2 recipe against the old path (make bench-grpo-smollm2)
+    python -m bench.bench_grpo --recipe smollm2   # the SmolLM2 recipe against the original code (make bench-grpo-smollm2)
 
 Code configuration (default): a tiny policy that writes fenced programs (bench/grpo_setup.py) trains by GRPO on the
 project's code tasks and arithmetic problems, rewards `code` (graded in bwrap) and `math`, the trainer on one
@@ -14,13 +14,17 @@ of `timing/*` (alignment/run/telemetry.py) and the share of the step spent waiti
 Generation speed is compared with plain HF `generate` of the same model on the same prompts, and with a FLOP
 bound: this machine's fp32 GEMM rate at the trainer's thread count over the model's FLOPs per token.
 
-SmolLM2 (`--recipe smollm2`): configs/grpo/smollm2_math_cpu.yaml as shipped (`new`) against the same recipe with
-the settings it had before (`old`: torch's default threads, fp32 matmuls, one 16-sequence micro-batch, sequential
-rewards) and against the recipe with glibc's malloc left as it is (`new_no_hold`), step time and peak memory side
-by side, on the recipe's threads and unpinned (a main thread pinned to one core pins the OpenMP threads it starts
-as well). Absolute times depend on the machine's load (printed); compare the ratios. Peak memory is the process's peak resident size over the whole run: with `hold_freed_memory` the
-resident size climbs over the first four steps (malloc's free lists fragment) and then holds, so a run shorter
-than five steps understates it; `make bench-grpo-smollm2` runs five.
+SmolLM2 (`--recipe smollm2`): configs/grpo/smollm2_math_cpu.yaml as shipped (`new`) against `original`, the
+code and recipe of revision `ORIGINAL_REVISION` (the last commit before the throughput work, unpacked from git and
+run by its own stage: the old path as it was, not a reconstruction), and against the recipe with glibc's malloc
+left as it is (`new_no_hold`); `--old_settings` adds this code on the recipe's earlier settings (`old`: torch's
+default threads, fp32 matmuls, one 16-sequence micro-batch, sequential rewards). Step time and peak memory side by
+side, on the recipe's threads and unpinned (a main thread pinned to one core pins the OpenMP threads it starts as
+well). The original code logs only generation, reward and the rest of the step (`time/*`); its row "all training
+passes" is that rest. Absolute times depend on the machine's load (printed); compare the ratios. Peak memory is the
+process's peak resident size over the whole run: with `hold_freed_memory` the resident size climbs over the first
+four steps (malloc's free lists fragment) and then holds, so a run shorter than five steps understates it;
+`make bench-grpo-smollm2` runs five.
 """
 
 from __future__ import annotations
@@ -33,14 +37,25 @@ from pathlib import Path
 
 import yaml
 
-from bench.grpo_profile import flops_per_token, hf_generate_rate, matmul_gflops, run_variant, step_profile
+from bench.grpo_profile import (
+    flops_per_token,
+    hf_generate_rate,
+    matmul_gflops,
+    original_tree,
+    run_variant,
+    step_profile,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASES = (
     "generation", "logprobs_old", "logprobs_ref", "reward_wait", "loss", "backward", "optimizer", "other",
 )  # fmt: skip
+SOURCES: dict[str, Path] = {}  # variants that run another tree's stage (default: this one)
 OFF_PATH = ("reward_code", "sandbox", "reward_math", "reward_boxed_format", "reward_constant")
-# The SmolLM2 recipe's settings before this benchmark's changes (issue 12: 234-249 s/step, 10 GB peak).
+# The code the SmolLM2 figures of issue 12 were measured on (234-249 s/step, 10 GB peak): the last commit before
+# the throughput work. Its own stage and its own recipe run as the `original` variant.
+ORIGINAL_REVISION = "5b4feb1"
+# This code with the SmolLM2 recipe's settings of that time (`--old_settings`): what the recipe's keys buy.
 SMOLLM2_OLD = [
     "--torch_threads", "0", "--bf16", "false", "--bf16_reference", "false", "--per_device_train_batch_size", "16",
     "--gradient_accumulation_steps", "1", "--optim", "adamw_torch_fused", "--overlap_rewards", "false",
@@ -73,12 +88,20 @@ def smollm2_stage_args(args, out: Path) -> list[str]:
 
 def variants(args, work: Path) -> dict[str, list[str]]:
     if args.recipe == "smollm2":
-        return {
-            "old": [*smollm2_stage_args(args, work / "old"), *SMOLLM2_OLD],
-            "new": smollm2_stage_args(args, work / "new"),
-            # the recipe with malloc as glibc sets it: the speed `hold_freed_memory` buys and the memory it costs
-            "new_no_hold": [*smollm2_stage_args(args, work / "new_no_hold"), "--hold_freed_memory", "false"],
-        }
+        runs = {}
+        if args.original != "none":
+            source = original_tree(work, args.original)
+            runs["original"] = [
+                "--config", str(source / "configs/grpo/smollm2_math_cpu.yaml"), "--max_steps", str(args.steps),
+                "--logging_steps", "1", "--save_strategy", "no", "--report_to", "none",
+            ]  # fmt: skip
+            SOURCES["original"] = source
+        if args.old_settings:
+            runs["old"] = [*smollm2_stage_args(args, work / "old"), *SMOLLM2_OLD]
+        runs["new"] = smollm2_stage_args(args, work / "new")
+        # the recipe with malloc as glibc sets it: the speed `hold_freed_memory` buys and the memory it costs
+        runs["new_no_hold"] = [*smollm2_stage_args(args, work / "new_no_hold"), "--hold_freed_memory", "false"]
+        return runs
     from bench.grpo_setup import build_code_policy
 
     policy = build_code_policy(
@@ -111,7 +134,8 @@ def run_rounds(args, work: Path, runs: dict[str, list[str]]) -> tuple[dict, dict
         for name in order:
             loads[name].append(round(os.getloadavg()[0], 1))
             out = work / f"{name}-r{round_}"
-            result = run_variant(work / f"{name}-r{round_}.json", [*runs[name], "--output_dir", str(out)], args.pin)
+            stage_args = [*runs[name], "--output_dir", str(out)]
+            result = run_variant(work / f"{name}-r{round_}.json", stage_args, args.pin, source=SOURCES.get(name, ROOT))
             per_round[name].append(step_profile(result["rows"]))
             peaks[name] = max(peaks.get(name, 0.0), result["peak_rss_gib"])
     profiles = {name: _mean(rounds) for name, rounds in per_round.items()}
@@ -134,6 +158,9 @@ def profile_table(profiles: dict[str, dict[str, float]], memory: dict[str, float
 
     for phase in PHASES:
         row(f"{phase}", f"timing/{phase}_s")
+    for p in profiles.values():  # what the original code's telemetry calls `time/training_s`
+        p["training_passes"] = p["timing/step_s"] - p["timing/generation_s"] - p.get("timing/reward_wait_s", 0.0)
+    row("all training passes (step - generation - reward wait)", "training_passes")
     row("**step**", "timing/step_s")
     for key in OFF_PATH:
         row(f"({key}, own time)", f"timing/{key}_s")
@@ -211,6 +238,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sandbox_jobs", type=int, default=2)
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--dynamic", action="store_true", help="also run the overlapped variant with dynamic sampling")
+    parser.add_argument(
+        "--original", default=ORIGINAL_REVISION,
+        help="smollm2: the revision whose own stage and recipe run as `original` (none: leave it out)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--old_settings", action="store_true", help="smollm2: also this code on the recipe's earlier settings (`old`)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.recipe == "smollm2":
@@ -233,16 +267,19 @@ def main(argv: list[str] | None = None) -> dict:
         *profile_table(profiles, peaks),
     ]
     if args.recipe == "smollm2":
-        old = profiles["old"]
         lines.append("")
-        for name in ("new", "new_no_hold"):
-            new = profiles[name]
-            lines.append(
-                f"{name}: step time {old['timing/step_s']:.1f} s -> "
-                f"{new['timing/step_s']:.1f} s ({old['timing/step_s'] / new['timing/step_s']:.1f}x); peak RSS "
-                f"{old['peak_rss_gib']:.2f} -> {new['peak_rss_gib']:.2f} GiB "
-                f"({old['peak_rss_gib'] / new['peak_rss_gib']:.1f}x)"
-            )
+        for base in ("original", "old"):
+            if base not in profiles:
+                continue
+            before = profiles[base]
+            for name in ("new", "new_no_hold"):
+                new = profiles[name]
+                lines.append(
+                    f"{base} -> {name}: step time {before['timing/step_s']:.1f} s -> "
+                    f"{new['timing/step_s']:.1f} s ({before['timing/step_s'] / new['timing/step_s']:.1f}x); peak RSS "
+                    f"{before['peak_rss_gib']:.2f} -> {new['peak_rss_gib']:.2f} GiB "
+                    f"({before['peak_rss_gib'] / new['peak_rss_gib']:.1f}x)"
+                )
     from alignment.model.loading import resolve_model_path
 
     policy = work / f"policy-h{args.hidden_size}-l{args.layers}" / "sft"

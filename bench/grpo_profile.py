@@ -1,7 +1,8 @@
 """Measuring pieces of the GRPO benchmark: variants in their own processes, their step profiles, and the two
 yardsticks for generation speed (plain HF `generate` of the same model, and a FLOP bound for this machine).
 
-* `run_variant` starts `bench.grpo_runner` for one set of stage arguments and, with `pin=True`, puts the
+* `run_variant` starts `bench.grpo_runner` for one set of stage arguments (of this tree's stage, or of an earlier
+  revision's unpacked by `original_tree`) and, with `pin=True`, puts the
   trainer's main thread on one core and the sandbox's worker processes (its children) on the other, so trainer and
   sandbox do not take turns on one core.
 * `step_profile` averages the `timing/*` metrics the stage logged (alignment/run/telemetry.py) over the measured
@@ -50,13 +51,16 @@ def _pin_loop(proc: subprocess.Popen, stop: threading.Event) -> None:
             continue
 
 
-def run_variant(result: Path, stage_args: list[str], pin: bool, timeout_s: float = 3600) -> dict[str, Any]:
-    """Run one variant to completion; returns the runner's result plus the stage's profile rows."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled", "TOKENIZERS_PARALLELISM": "false"}
+def run_variant(
+    result: Path, stage_args: list[str], pin: bool, timeout_s: float = 3600, source: Path = ROOT
+) -> dict[str, Any]:
+    """Run one variant to completion; returns the runner's result plus the stage's profile rows. `source` is the
+    tree whose `alignment.grpo` runs (another revision's code: `original_tree`); the runner is always this one."""
+    env = {**os.environ, "PYTHONPATH": str(source), "WANDB_MODE": "disabled", "TOKENIZERS_PARALLELISM": "false"}
     log = result.with_suffix(".log")
-    command = [sys.executable, "-m", "bench.grpo_runner", str(result), "--", *stage_args]
+    command = [sys.executable, str(ROOT / "bench/grpo_runner.py"), str(result), "--", *stage_args]
     with open(log, "w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=source, env=env, stdout=out, stderr=subprocess.STDOUT)
         stop = threading.Event()
         pinner = threading.Thread(target=_pin_loop, args=(proc, stop), daemon=True)
         if pin and (os.cpu_count() or 1) >= 2:
@@ -69,12 +73,44 @@ def run_variant(result: Path, stage_args: list[str], pin: bool, timeout_s: float
         tail = log.read_text()[-3000:]
         raise RuntimeError(f"variant failed (exit {code}), log {log}:\n{tail}")
     data = json.loads(result.read_text())
-    data["rows"] = [r for r in _metrics(Path(data["output_dir"])) if "timing/step_s" in r]
+    rows = [_from_old_telemetry(r) for r in _metrics(Path(data["output_dir"]))]
+    data["rows"] = [r for r in rows if "timing/step_s" in r]
     return data
+
+
+def _from_old_telemetry(row: dict) -> dict:
+    """A metrics row of the code before `timing/*` (`time/generation_s`, `time/reward_s`, `time/training_s`, which
+    add up to its step) in this benchmark's keys; rows that have `timing/*` pass unchanged."""
+    if "timing/step_s" in row or "time/training_s" not in row:
+        return row
+    parts = ("time/generation_s", "time/reward_s", "time/training_s")
+    return {
+        **row,
+        "timing/step_s": sum(row[k] for k in parts),
+        "timing/generation_s": row["time/generation_s"],
+        "timing/reward_wait_s": row["time/reward_s"],  # sequential: the step waited for all of it
+    }
 
 
 def _metrics(output_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (output_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+
+
+def original_tree(work: Path, revision: str) -> Path:
+    """This repository's `revision` unpacked under `work` (once), for running the code as it was."""
+    dest = work / f"source-{revision}"
+    if (dest / "alignment").is_dir():
+        return dest
+    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{revision}^{{commit}}"], capture_output=True)
+    if found.returncode:
+        raise SystemExit(
+            f"error: revision {revision} is not in this clone (a shallow clone?): `git fetch --unshallow`, or "
+            "`--original none` to leave the original code out"
+        )
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
 
 
 def step_profile(rows: list[dict], warmup: int = 1) -> dict[str, float]:

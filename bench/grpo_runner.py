@@ -1,6 +1,7 @@
 """One benchmark variant of the GRPO stage in its own process, so each gets a fresh heap and thread pool:
 
     python -m bench.grpo_runner RESULT.json -- <alignment.grpo arguments>
+    PYTHONPATH=<another checkout> python bench/grpo_runner.py RESULT.json -- ...   # that checkout's stage
 
 Runs `alignment.grpo.main` on the arguments and writes RESULT.json with the process's peak resident memory and
 wall time. Also registers the benchmark's `constant` reward (1.0 for every completion, no work: the step without
