@@ -136,6 +136,10 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
                 "`cache_implementation: static` with `bf16: true` needs `bf16_generation: true`: under autocast the "
                 "keys leave the rotary embedding in fp32 and the values in bf16, which one static cache cannot hold"
             )
+        if self.share_prompt_prefix and training_args is not None and checkpoints_activations(training_args):
+            problems.append(
+                "`share_prompt_prefix: true` does not combine with activation checkpointing: set one false"
+            )
         if self.share_prompt_prefix and not self.dense_logprobs:
             problems.append(
                 "`share_prompt_prefix: true` is part of the dense log-prob head: set `dense_logprobs: true`"
@@ -154,6 +158,13 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     def input_problems(self, configs: Sequence[Any] = ()) -> list[str]:
         """The data (as every stage), the reward model's path, and the sandbox engine when a reward runs code."""
         return super().input_problems(configs) + self.reward_input_problems(self.datasets)
+
+
+def checkpoints_activations(training_args) -> bool:
+    """`activation_checkpointing` where the recipe sets it, else its older name `gradient_checkpointing` (TRL's
+    default: true)."""
+    value = getattr(training_args, "activation_checkpointing", None)
+    return bool(training_args.gradient_checkpointing if value is None else value)
 
 
 # The recipe's dataclasses; TRL's are named, not imported, so a recipe is checked before torch loads.

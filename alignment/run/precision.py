@@ -80,6 +80,9 @@ class BF16GenerationMixin:
         super().__init__(*args, **kw)
         if share_prompt_prefix and not dense_logprobs:
             raise ValueError("`share_prompt_prefix` is part of the dense log-prob head: set `dense_logprobs: true`")
+        if share_prompt_prefix and self.args.gradient_checkpointing:
+            # a checkpointed layer runs again in the backward pass and would append its prompt keys to the cache twice
+            raise ValueError("`share_prompt_prefix` does not combine with activation checkpointing: set one false")
         self._no_grad_batch_size = no_grad_batch_size
         if no_grad_batch_size:
             logger.info(

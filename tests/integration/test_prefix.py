@@ -113,9 +113,14 @@ def test_rows_of_distinct_prompts_run_the_full_forward(policy, tmp_path):
     assert (logps[mask[distinct, -8:].bool()] < 0).all()
 
 
-def test_share_prompt_prefix_needs_the_dense_head(policy, tmp_path):
+def test_share_prompt_prefix_needs_the_dense_head_and_no_activation_checkpointing(policy, tmp_path):
     with pytest.raises(ValueError, match="dense_logprobs"):
         make_trainer(policy, tmp_path, half_fixed_rows(), None, _with(share_prompt_prefix=True))
+    with pytest.raises(ValueError, match="activation checkpointing"):
+        make_trainer(
+            policy, tmp_path, half_fixed_rows(), None, _with(dense_logprobs=True, share_prompt_prefix=True),
+            gradient_checkpointing=True,
+        )  # fmt: skip
 
 
 def _micro_batches(trainer) -> list[dict]:

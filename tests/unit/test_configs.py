@@ -340,3 +340,14 @@ def test_config_path_may_be_given_with_an_equals_sign(tmp_path):
     path = _write(tmp_path, "datasets: [a.jsonl]\nseed: 7\n")
     recipe = parse_recipe(STAGES["sft"], [f"--config={path}", "--output_dir", str(tmp_path)])
     assert recipe.configs[2].seed == 7 and recipe.config_path == path
+
+
+def test_share_prompt_prefix_needs_the_dense_head_and_no_activation_checkpointing(tmp_path):
+    text = "datasets: [a.jsonl]\nshare_prompt_prefix: true\nactivation_checkpointing: true\n"
+    with pytest.raises(ConfigError) as err:
+        parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
+    message = str(err.value)
+    assert "set `dense_logprobs: true`" in message and "does not combine with activation checkpointing" in message
+    fine = "datasets: [a.jsonl]\nshare_prompt_prefix: true\ndense_logprobs: true\nactivation_checkpointing: false\n"
+    recipe = parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, fine), "--output_dir", str(tmp_path)])
+    assert recipe.configs[0].share_prompt_prefix
