@@ -7,8 +7,10 @@ is mapped afresh and every page of it faults in again, zero-filled by the kernel
 cost about a third of a micro-batch's forward and backward (README, "GRPO throughput"). `hold_freed_memory` raises
 both thresholds, so freed blocks go back to malloc's free lists and the next micro-batch reuses them. The cost is
 memory: the resident size no longer falls between steps, and as the free lists fragment it climbs over the first
-steps before it holds (the SmolLM2 recipe: 3.0 GiB after one step, 4.1 GiB from the fourth on, against a 3.0 GiB
-peak without; a 64 MiB mmap threshold, one malloc arena or a `malloc_trim` per step did not lower it).
+steps before it holds (the SmolLM2 recipe with micro-batches of 2: 3.0 GiB after one step, 4.1 GiB from the fourth
+on, against a 3.0 GiB peak without; a 64 MiB mmap threshold, one malloc arena or a `malloc_trim` per step did not
+lower it). Since the recipe shares prompts in micro-batches of 4 the key buys less (1.3-1.4 s of a 17-19 s step for
+0.6-0.9 GiB) and the recipe leaves it off.
 """
 
 from __future__ import annotations
