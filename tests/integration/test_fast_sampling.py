@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import chi2
 
-from tests.integration.throughput_helpers import half_fixed_rows, make_trainer
+from tests.integration.throughput_helpers import half_fixed_rows, make_trainer, trainer_with
 
 pytestmark = pytest.mark.integration
 
@@ -20,13 +20,7 @@ def policy(tmp_path_factory):
 
 
 def _fast(**flags):
-    from alignment.trainers import CodealignGRPOTrainer
-
-    class Trainer(CodealignGRPOTrainer):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, fast_sampling=True, **flags, **kwargs)
-
-    return Trainer
+    return trainer_with(fast_sampling=True, **flags)
 
 
 def _first_tokens(trainer, rows: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

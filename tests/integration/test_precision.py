@@ -7,7 +7,7 @@ import pytest
 import torch
 from trl import GRPOTrainer
 
-from tests.integration.throughput_helpers import half_fixed_rows, make_trainer
+from tests.integration.throughput_helpers import half_fixed_rows, make_trainer, prompt_token_ids, trainer_with
 
 pytestmark = pytest.mark.integration
 
@@ -19,18 +19,9 @@ def policy(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("policy"), hidden_size=64, num_layers=2, num_heads=2)
 
 
-def _prompt_ids(trainer) -> list[list[int]]:
-    tokenizer = trainer.processing_class
-    texts = [
-        tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
-        for row in half_fixed_rows(4)
-    ]
-    return [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
-
-
 def test_generation_in_one_autocast_region_samples_the_same_tokens(policy, tmp_path):
     trainer = make_trainer(policy, tmp_path, half_fixed_rows(), None, bf16=True)
-    prompt_ids = _prompt_ids(trainer)
+    prompt_ids = prompt_token_ids(trainer)
     torch.manual_seed(3)
     ours, _ = trainer._generate_single_turn(prompt_ids, None, {}, 1)
     torch.manual_seed(3)
@@ -41,17 +32,13 @@ def test_generation_in_one_autocast_region_samples_the_same_tokens(policy, tmp_p
 
 def test_bf16_reference_gives_the_same_log_probs_with_less_memory(policy, tmp_path):
     exact = make_trainer(policy, tmp_path / "fp32", half_fixed_rows(), None, bf16=True)
-    from alignment.trainers import CodealignGRPOTrainer
-
-    class Trainer(CodealignGRPOTrainer):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, bf16_reference=True, **kwargs)
-
-    small = make_trainer(policy, tmp_path / "bf16", half_fixed_rows(), None, Trainer, bf16=True)
+    small = make_trainer(
+        policy, tmp_path / "bf16", half_fixed_rows(), None, trainer_with(bf16_reference=True), bf16=True
+    )
     reference = small.accelerator.unwrap_model(small.ref_model)
     assert reference.model.layers[0].mlp.up_proj.weight.dtype == torch.bfloat16
     assert reference.model.embed_tokens.weight.dtype == torch.float32  # looked up in fp32 under autocast
-    ids = torch.tensor([p + [5, 6, 7, 8] for p in _prompt_ids(small)[:1]] * 2)  # (2, P+4)
+    ids = torch.tensor([p + [5, 6, 7, 8] for p in prompt_token_ids(small)[:1]] * 2)  # (2, P+4)
     mask = torch.ones_like(ids)
     with torch.no_grad():
         logps = [t._get_per_token_logps_and_entropies(t.ref_model, ids, mask, 4)[0] for t in (exact, small)]
@@ -60,22 +47,14 @@ def test_bf16_reference_gives_the_same_log_probs_with_less_memory(policy, tmp_pa
     assert sum(p.numel() * p.element_size() for p in reference.parameters()) < fp32_bytes
 
 
-def _with(**flags):
-    from alignment.trainers import CodealignGRPOTrainer
-
-    class Trainer(CodealignGRPOTrainer):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **flags, **kwargs)
-
-    return Trainer
-
-
 @pytest.mark.parametrize("bf16", [False, True])
 def test_dense_logprob_head_matches_trls_fused_head_and_its_gradients(policy, tmp_path, bf16):
     trls = make_trainer(policy, tmp_path / "trl", half_fixed_rows(), None, bf16=bf16)
-    dense = make_trainer(policy, tmp_path / "dense", half_fixed_rows(), None, _with(dense_logprobs=True), bf16=bf16)
+    dense = make_trainer(
+        policy, tmp_path / "dense", half_fixed_rows(), None, trainer_with(dense_logprobs=True), bf16=bf16
+    )
     assert dense.model.forward.__code__ is not trls.model.forward.__code__  # the dense head is the one called
-    prompt = _prompt_ids(dense)[0]
+    prompt = prompt_token_ids(dense)[0]
     ids = torch.tensor([[0] * 3 + prompt + [5, 6, 7, 8, 9], prompt + [5, 6, 7, 8, 9] + [0] * 3])  # (2, P+8)
     mask = torch.ones_like(ids)
     mask[0, :3] = 0  # left-padded prompt
@@ -104,14 +83,14 @@ def test_dense_logprob_head_matches_trls_fused_head_and_its_gradients(policy, tm
 
 def test_bf16_generation_samples_from_bf16_weights_and_gives_the_fp32_ones_back(policy, tmp_path):
     trainer = make_trainer(
-        policy, tmp_path, half_fixed_rows(), None, _with(bf16_generation=True), bf16=True,
+        policy, tmp_path, half_fixed_rows(), None, trainer_with(bf16_generation=True), bf16=True,
         cache_implementation="static",
     )  # fmt: skip
     model = trainer.accelerator.unwrap_model(trainer.model)
     before = [p.detach().clone() for p in model.parameters()]
     seen = []
     hook = model.model.layers[0].mlp.up_proj.register_forward_hook(lambda m, i, o: seen.append(m.weight.dtype))
-    prompt_ids = _prompt_ids(trainer)
+    prompt_ids = prompt_token_ids(trainer)
     torch.manual_seed(3)
     ours, _ = trainer._generate_single_turn(prompt_ids, None, {}, 1)
     hook.remove()
@@ -130,7 +109,7 @@ def test_bf16_generation_samples_from_bf16_weights_and_gives_the_fp32_ones_back(
 
 def _rows(trainer, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """`n` rows of one prompt and 6 completion tokens, some left-padded and some right-padded: (n, P+8) each."""
-    prompt = _prompt_ids(trainer)[0]
+    prompt = prompt_token_ids(trainer)[0]
     ids, masks = [], []
     for i in range(n):
         left, right = (2, 0) if i % 2 else (0, 2)
@@ -140,9 +119,9 @@ def _rows(trainer, n: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_no_grad_batch_size_runs_fewer_reference_forwards_with_the_same_log_probs(policy, tmp_path):
-    trls = make_trainer(policy, tmp_path / "trl", half_fixed_rows(), None, _with(dense_logprobs=True))
+    trls = make_trainer(policy, tmp_path / "trl", half_fixed_rows(), None, trainer_with(dense_logprobs=True))
     wide = make_trainer(
-        policy, tmp_path / "wide", half_fixed_rows(), None, _with(dense_logprobs=True, no_grad_batch_size=8)
+        policy, tmp_path / "wide", half_fixed_rows(), None, trainer_with(dense_logprobs=True, no_grad_batch_size=8)
     )
     ids, mask = _rows(wide, 8)
     results = []
@@ -168,7 +147,7 @@ def test_no_grad_batch_size_runs_fewer_reference_forwards_with_the_same_log_prob
 def test_dense_head_in_chunks_without_gradients_gives_the_one_gemm_result(policy, tmp_path, monkeypatch):
     from alignment.run import precision
 
-    trainer = make_trainer(policy, tmp_path, half_fixed_rows(), None, _with(dense_logprobs=True))
+    trainer = make_trainer(policy, tmp_path, half_fixed_rows(), None, trainer_with(dense_logprobs=True))
     ids, mask = _rows(trainer, 3)
     whole = trainer._get_per_token_logps_and_entropies(trainer.model, ids, mask, 8, compute_entropy=True)
     monkeypatch.setattr(precision, "NO_GRAD_HEAD_TOKENS", 5)  # 3 rows x 6-8 scored tokens: five chunks

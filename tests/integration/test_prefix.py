@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.integration.throughput_helpers import half_fixed_rows, make_trainer
+from tests.integration.throughput_helpers import half_fixed_rows, make_trainer, prompt_token_ids, trainer_with
 
 pytestmark = pytest.mark.integration
 
@@ -18,30 +18,11 @@ def policy(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("policy"), hidden_size=64, num_layers=2, num_heads=2)
 
 
-def _with(**flags):
-    from alignment.trainers import CodealignGRPOTrainer
-
-    class Trainer(CodealignGRPOTrainer):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **flags, **kwargs)
-
-    return Trainer
-
-
-def _prompts(trainer) -> list[list[int]]:
-    tokenizer = trainer.processing_class
-    texts = [
-        tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
-        for row in half_fixed_rows(12)
-    ]
-    return [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
-
-
 def _batch(trainer, pad: int = 0):
     """Six rows in TRL's layout (left-padded prompts, right-padded completions of 8 columns): rows 0, 2, 5 share
     prompt A, rows 1, 3 prompt B (longer question, so A is left-padded), row 4 prompt C; the last 2 columns are
     padding in every row."""
-    prompts = _prompts(trainer)
+    prompts = prompt_token_ids(trainer, 12)
     a, b, c = prompts[1], prompts[10], prompts[2]
     width = max(map(len, (a, b, c)))
     rows, masks = [], []
@@ -64,10 +45,12 @@ def _seen_tokens(trainer, model):
 
 @pytest.mark.parametrize("bf16", [False, True])
 def test_shared_prompt_forward_gives_the_full_forwards_log_probs_and_gradients(policy, tmp_path, bf16):
-    full = make_trainer(policy, tmp_path / "full", half_fixed_rows(), None, _with(dense_logprobs=True), bf16=bf16)
+    full = make_trainer(
+        policy, tmp_path / "full", half_fixed_rows(), None, trainer_with(dense_logprobs=True), bf16=bf16
+    )
     shared = make_trainer(
         policy, tmp_path / "shared", half_fixed_rows(), None,
-        _with(dense_logprobs=True, share_prompt_prefix=True), bf16=bf16,
+        trainer_with(dense_logprobs=True, share_prompt_prefix=True), bf16=bf16,
     )  # fmt: skip
     ids, mask = _batch(shared)
     results = []
@@ -101,7 +84,7 @@ def test_shared_prompt_forward_gives_the_full_forwards_log_probs_and_gradients(p
 
 def test_rows_of_distinct_prompts_run_the_full_forward(policy, tmp_path):
     shared = make_trainer(
-        policy, tmp_path, half_fixed_rows(), None, _with(dense_logprobs=True, share_prompt_prefix=True)
+        policy, tmp_path, half_fixed_rows(), None, trainer_with(dense_logprobs=True, share_prompt_prefix=True)
     )
     ids, mask = _batch(shared)
     distinct = [1, 4, 5]  # prompts B, C, A: nothing to share
@@ -115,10 +98,10 @@ def test_rows_of_distinct_prompts_run_the_full_forward(policy, tmp_path):
 
 def test_share_prompt_prefix_needs_the_dense_head_and_no_activation_checkpointing(policy, tmp_path):
     with pytest.raises(ValueError, match="dense_logprobs"):
-        make_trainer(policy, tmp_path, half_fixed_rows(), None, _with(share_prompt_prefix=True))
+        make_trainer(policy, tmp_path, half_fixed_rows(), None, trainer_with(share_prompt_prefix=True))
     with pytest.raises(ValueError, match="activation checkpointing"):
         make_trainer(
-            policy, tmp_path, half_fixed_rows(), None, _with(dense_logprobs=True, share_prompt_prefix=True),
+            policy, tmp_path, half_fixed_rows(), None, trainer_with(dense_logprobs=True, share_prompt_prefix=True),
             gradient_checkpointing=True,
         )  # fmt: skip
 
@@ -148,10 +131,12 @@ def _rows(chunks: list[dict]) -> list[tuple]:
 def test_micro_batches_hold_whole_prompt_groups_where_the_loss_allows(policy, tmp_path, loss_type, grouped):
     settings = dict(per_device_train_batch_size=2, gradient_accumulation_steps=4, num_generations=4,
                     loss_type=loss_type)  # fmt: skip
-    trls = make_trainer(policy, tmp_path / "trl", half_fixed_rows(), None, _with(dense_logprobs=True), **settings)
+    trls = make_trainer(
+        policy, tmp_path / "trl", half_fixed_rows(), None, trainer_with(dense_logprobs=True), **settings
+    )
     ours = make_trainer(
         policy, tmp_path / "ours", half_fixed_rows(), None,
-        _with(dense_logprobs=True, share_prompt_prefix=True), **settings,
+        trainer_with(dense_logprobs=True, share_prompt_prefix=True), **settings,
     )  # fmt: skip
     torch.manual_seed(5)
     theirs_chunks = _micro_batches(trls)
@@ -179,7 +164,7 @@ def test_training_with_shared_prompts_ends_with_trls_weights(policy, tmp_path):
     weights, seen = [], []
     for name, flags in (("full", {}), ("shared", {"share_prompt_prefix": True})):
         trainer = make_trainer(
-            policy, tmp_path / name, half_fixed_rows(), None, _with(dense_logprobs=True, **flags), **settings
+            policy, tmp_path / name, half_fixed_rows(), None, trainer_with(dense_logprobs=True, **flags), **settings
         )
         tokens, hook = _seen_tokens(trainer, trainer.model)
         trainer.train()

@@ -70,6 +70,27 @@ def make_trainer(
     )
 
 
+def trainer_with(**flags):
+    """`CodealignGRPOTrainer` with its own keyword arguments `flags` (e.g. `dense_logprobs=True`) always passed."""
+    from alignment.trainers import CodealignGRPOTrainer
+
+    class Trainer(CodealignGRPOTrainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **flags, **kwargs)
+
+    return Trainer
+
+
+def prompt_token_ids(trainer, n: int = 4) -> list[list[int]]:
+    """The first `n` prompts of `half_fixed_rows` as the trainer's tokenizer renders them for generation."""
+    tokenizer = trainer.processing_class
+    texts = [
+        tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
+        for row in half_fixed_rows(n)
+    ]
+    return [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
+
+
 def group_advantages(batch: dict, group_size: int) -> list[list[float]]:
     """The scored batch's advantages, one list per group (TRL keeps a group's rows together before shuffling)."""
     values = batch["advantages"].tolist()
