@@ -60,8 +60,10 @@ def shared_prompt_hidden(base_model, input_ids, attention_mask, prompt_length: i
     from transformers import DynamicCache
     from transformers.cache_utils import DynamicLayer
 
+    if prompt_length == 0 or end <= prompt_length:  # nothing before the scored tokens, or nothing scored
+        return None
     first, index = distinct_prefixes(input_ids, attention_mask, prompt_length)
-    if len(first) == len(input_ids) or prompt_length == 0 or end <= prompt_length:
+    if len(first) == len(input_ids):
         return None
     cache = DynamicCache(config=base_model.config)
     if not all(type(layer) is DynamicLayer for layer in cache.layers):  # sliding windows, linear attention, ...

@@ -177,3 +177,23 @@ def test_training_with_shared_prompts_ends_with_trls_weights(policy, tmp_path):
     for shared, full in zip(weights[1], weights[0], strict=True):
         torch.testing.assert_close(shared, full, atol=1e-5, rtol=1e-4)
     assert seen[1] < seen[0]
+
+
+def test_distinct_prefixes_in_order_of_first_appearance_and_a_batch_with_nothing_scored(policy, tmp_path):
+    from alignment.run.prefix import distinct_prefixes
+
+    ids = torch.tensor([[3, 4, 9], [1, 2, 9], [3, 4, 8], [1, 2, 7]])
+    mask = torch.ones_like(ids)
+    first, index = distinct_prefixes(ids, mask, 2)
+    assert first.tolist() == [0, 1] and index.tolist() == [0, 1, 0, 1]
+    mask[2, 0] = 0  # same tokens, other mask: another prefix
+    first, index = distinct_prefixes(ids, mask, 2)
+    assert first.tolist() == [0, 1, 2] and index.tolist() == [0, 1, 2, 1]
+    shared = make_trainer(
+        policy, tmp_path, half_fixed_rows(), None, trainer_with(dense_logprobs=True, share_prompt_prefix=True)
+    )
+    ids, mask = _batch(shared)
+    mask[:, -8:] = 0  # every completion empty
+    with torch.no_grad():
+        logps = shared._get_per_token_logps_and_entropies(shared.model, ids, mask, 8)[0]
+    assert logps.shape == (6, 8) and (logps == 0).all()
