@@ -50,7 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PHASES = (
     "generation", "logprobs_old", "logprobs_ref", "reward_wait", "loss", "backward", "optimizer", "other",
 )  # fmt: skip
-SOURCES: dict[str, Path] = {}  # variants that run another tree's stage (default: this one)
 OFF_PATH = ("reward_code", "sandbox", "reward_math", "reward_boxed_format", "reward_constant")
 # The code the SmolLM2 figures of issue 12 were measured on (234-249 s/step, 10 GB peak): the last commit before
 # the throughput work. Its own stage and its own recipe run as the `original` variant.
@@ -95,7 +94,6 @@ def variants(args, work: Path) -> dict[str, list[str]]:
                 "--config", str(source / "configs/grpo/smollm2_math_cpu.yaml"), "--max_steps", str(args.steps),
                 "--logging_steps", "1", "--save_strategy", "no", "--report_to", "none",
             ]  # fmt: skip
-            SOURCES["original"] = source
         if args.old_settings:
             runs["old"] = [*smollm2_stage_args(args, work / "old"), *SMOLLM2_OLD]
         runs["new"] = smollm2_stage_args(args, work / "new")
@@ -135,7 +133,8 @@ def run_rounds(args, work: Path, runs: dict[str, list[str]]) -> tuple[dict, dict
             loads[name].append(round(os.getloadavg()[0], 1))
             out = work / f"{name}-r{round_}"
             stage_args = [*runs[name], "--output_dir", str(out)]
-            result = run_variant(work / f"{name}-r{round_}.json", stage_args, args.pin, source=SOURCES.get(name, ROOT))
+            source = original_tree(work, args.original) if name == "original" else ROOT  # unpacked once, then found
+            result = run_variant(work / f"{name}-r{round_}.json", stage_args, args.pin, source=source)
             per_round[name].append(step_profile(result["rows"]))
             peaks[name] = max(peaks.get(name, 0.0), result["peak_rss_gib"])
     profiles = {name: _mean(rounds) for name, rounds in per_round.items()}

@@ -182,11 +182,11 @@ def add_dense_logprob_head(
             end = max(end, 1)
             if share_prompts:
                 hidden = shared_prompt_hidden(model.base_model, input_ids, attention_mask, start, end)
-                offset = start
             if hidden is None:
                 hidden = model.base_model(input_ids=input_ids[:, :end], attention_mask=attention_mask[:, :end],
                                           use_cache=False).last_hidden_state[:, :-1]  # fmt: skip
-                offset = 1
+            else:
+                offset = start
         else:
             hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]  # (B, T-1, H)
         targets_all = labels[:, offset : offset + hidden.size(1)]  # (B, n)

@@ -53,7 +53,7 @@ def scored_span(labels: torch.Tensor, attention_mask: torch.Tensor) -> tuple[int
     return (int(scored.min()), end) if len(scored) else (labels.size(1), end)
 
 
-def shared_prompt_hidden(base_model, input_ids, attention_mask, prompt_length: int, end: int, **kwargs):
+def shared_prompt_hidden(base_model, input_ids, attention_mask, prompt_length: int, end: int):
     """Hidden states at positions `prompt_length - 1 .. end - 2` (those that predict tokens `prompt_length ..
     end - 1`), (B, end - prompt_length, H), computing each distinct prompt once; None when no two rows share one
     or the model's cache is not a plain per-layer key/value cache (then the caller runs the full forward)."""
@@ -73,7 +73,6 @@ def shared_prompt_hidden(base_model, input_ids, attention_mask, prompt_length: i
         attention_mask=attention_mask[first, :prompt_length],
         past_key_values=cache,
         use_cache=True,
-        **kwargs,
     )
     # every row continues from its prompt's keys and values; indexing copies them, and its backward sums the
     # rows' gradients back into the one prompt forward
@@ -83,7 +82,6 @@ def shared_prompt_hidden(base_model, input_ids, attention_mask, prompt_length: i
         attention_mask=attention_mask[:, :end],
         past_key_values=rows_cache,
         use_cache=True,
-        **kwargs,
     )
     last_prompt = prompt.last_hidden_state[index, -1:]  # (B, 1, H): predicts the first completion token
     return torch.cat([last_prompt, completion.last_hidden_state[:, :-1]], dim=1)
