@@ -59,6 +59,9 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     """codealign's own GRPO knobs (data, the rewards of `alignment.reward_args`, the iterative refresh of
     `alignment.iterative`); everything else is TRL's `GRPOConfig` and `ModelConfig`."""
 
+    # Settings that exist only under bf16 autocast: `bf16: auto` resolved to false turns them off (alignment.run.config)
+    BF16_ONLY_KEYS = ("bf16_reference", "bf16_generation")
+
     prompt_suffix: str = field(
         default="",
         metadata={"help": "Appended to every prompt, e.g. 'Put the final answer in \\boxed{}.'"},

@@ -62,6 +62,7 @@ class ParsedRecipe:
     explicit: dict[str, Any] = field(default_factory=dict)  # YAML values, then CLI overrides, in that order
     config_path: str | None = None
     parsed: dict[str, Any] = field(default_factory=dict)  # resolved() right after parsing, before a stage edits it
+    notes: list[str] = field(default_factory=list)  # decisions the stage logs once logging is set up
 
     def resolved(self) -> dict[str, Any]:
         """Every field of every dataclass, as plain data (for manifests and wandb's run config)."""
@@ -82,6 +83,7 @@ class CheckedRecipe:
     cli: list[str]  # the command line without `--config FILE`
     file_values: dict[str, Any]
     config_path: str | None
+    notes: list[str] = field(default_factory=list)  # what the parser decided for the recipe (`bf16: auto`)
 
 
 def valid_keys(dataclass_types: Sequence[Any]) -> set[str]:
@@ -158,6 +160,7 @@ def check_recipe(
     model, output directory and each dataclass's `input_problems(configs)`. Raises one `ConfigError` for all."""
     args, path = _split_config(list(sys.argv[1:] if argv is None else argv))
     file_values, lines = read_recipe_file(path) if path else ({}, {})
+    file_values, args, notes = resolve_auto_bf16(dataclass_types, file_values, args)
     file_values = _drop_replaced(dataclass_types, file_values, args)  # a flag replaces its group's file keys
     problems = _export_env(file_values.get("env"), path)
     spec_map, strict = {}, set()
@@ -180,7 +183,7 @@ def check_recipe(
     problems += cli_problems + checked.problems + [_located(p, places) for p in later]
     if problems:
         raise ConfigError(problems_message(problems, f"recipe {path!r}" if path else "the command line"), problems)
-    return CheckedRecipe(tuple(dataclass_types), configs, args, file_values, path)
+    return CheckedRecipe(tuple(dataclass_types), configs, args, file_values, path, notes)
 
 
 def _located(problem: str, places: dict[str, str]) -> str:
@@ -255,7 +258,7 @@ def _parse_with_trl(checked: CheckedRecipe) -> ParsedRecipe:
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"invalid recipe {path or '(command line)'}: {exc}") from exc
     explicit.update(_cli_overrides(checked.cli, configs))
-    recipe = ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path)
+    recipe = ParsedRecipe(configs=tuple(configs), explicit=explicit, config_path=path, notes=checked.notes)
     recipe.parsed = recipe.resolved()
     return recipe
 
@@ -327,6 +330,72 @@ def _precision_defaults(dataclass_types: Sequence[type], file_values: dict, cli_
     defaults = {"bf16": "false", "use_cpu": "true"}
     known = valid_keys(dataclass_types)
     return [arg for key, value in defaults.items() if key in known and key not in given for arg in (f"--{key}", value)]
+
+
+def resolve_auto_bf16(
+    dataclass_types: Sequence[Any], file_values: dict[str, Any], cli_args: Sequence[str]
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """`bf16: auto` (file or command line) becomes `true` where this machine runs bf16 matmuls natively (a CUDA GPU
+    with bf16, a CPU with AVX512-BF16 or AMX) and `false` elsewhere, where bf16 autocast is emulated and far slower
+    than fp32 (on an AVX2 CPU torch's bf16 GEMM ran at 1 GFLOP/s against 130 for fp32). The recipe, the manifest
+    and the run's config then hold the value this machine chose. Resolved to false, it also turns off the keys a
+    dataclass names in `BF16_ONLY_KEYS` (settings that exist only under bf16 autocast, e.g. `bf16_reference`).
+    Returns the file values, the command line and a note per decision, for the stage to log."""
+    values = _cli_values(cli_args)
+    given = values.get("bf16", file_values.get("bf16"))
+    if not any(_is_auto(v) for v in (values.get("bf16"), file_values.get("bf16"))):
+        return file_values, list(cli_args), []
+    from alignment.run.precision import native_bf16
+
+    native, why = native_bf16()
+    if _is_auto(file_values.get("bf16")):  # replaced even where the command line overrides it, for the checks
+        file_values = {**file_values, "bf16": native}
+    if _is_auto(values.get("bf16")):
+        cli_args = _set_cli_value(cli_args, "bf16", str(native).lower())
+    if not _is_auto(given):
+        return file_values, list(cli_args), []
+    notes = [f"bf16: auto -> {str(native).lower()} ({why})"]
+    if native:
+        return file_values, list(cli_args), notes
+    for key in (k for dc in dataclass_types for k in getattr(dc, "BF16_ONLY_KEYS", ())):
+        value = values.get(key, file_values.get(key))
+        if value is True or (isinstance(value, str) and value.lower() in ("true", "yes", "1")):
+            file_values = {**file_values, key: False} if key in file_values else file_values
+            cli_args = _set_cli_value(cli_args, key, "false")
+            notes.append(f"{key}: true -> false (it applies only under bf16 autocast)")
+    return file_values, list(cli_args), notes
+
+
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "auto"
+
+
+def _cli_values(args: Sequence[str]) -> dict[str, str]:
+    """The one-value `--key value` / `--key=value` settings of a command line, raw (the last one wins)."""
+    values = {}
+    for i, token in enumerate(args):
+        if not token.startswith("--") or len(token) <= 2:
+            continue
+        key, eq, value = token[2:].partition("=")
+        if eq:
+            values[key.replace("-", "_")] = value
+        elif i + 1 < len(args) and not args[i + 1].startswith("--"):
+            values[key.replace("-", "_")] = args[i + 1]
+    return values
+
+
+def _set_cli_value(args: Sequence[str], key: str, value: str) -> list[str]:
+    """`args` with the value of every `--key` on it replaced by `value` (nothing added where `--key` is absent)."""
+    out = list(args)
+    for i, token in enumerate(out):
+        name, eq, _ = token[2:].partition("=") if token.startswith("--") else ("", "", "")
+        if name.replace("-", "_") != key:
+            continue
+        if eq:
+            out[i] = f"--{name}={value}"
+        elif i + 1 < len(out) and not out[i + 1].startswith("--"):
+            out[i + 1] = value
+    return out
 
 
 def _cli_keys(args: Sequence[str]) -> list[str]:

@@ -59,6 +59,8 @@ def start_run(
     `recipe` is the `alignment.run.config.ParsedRecipe` of the stage (its `resolved()` and `explicit` settings).
     """
     is_main = training_args.process_index == 0
+    for note in getattr(recipe, "notes", ()) if is_main else ():
+        logger.info("recipe: %s", note)
     manifest = None
     if is_main:
         manifest = write_run_record(

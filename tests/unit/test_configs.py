@@ -351,3 +351,48 @@ def test_share_prompt_prefix_needs_the_dense_head_and_no_activation_checkpointin
     fine = "datasets: [a.jsonl]\nshare_prompt_prefix: true\ndense_logprobs: true\nactivation_checkpointing: false\n"
     recipe = parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, fine), "--output_dir", str(tmp_path)])
     assert recipe.configs[0].share_prompt_prefix
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("where", ["file", "command line", "both"])
+def test_bf16_auto_becomes_what_the_machine_runs_natively(native, where, tmp_path, monkeypatch):
+    """`bf16: auto` resolves to the machine's answer (the probe's two answers stand in for two CPUs); resolved to
+    false it turns the bf16-only keys off too; the recipe records the resolved value, not `auto`."""
+    from alignment.run import precision
+
+    monkeypatch.setattr(precision, "native_bf16", lambda: (native, "probe"))
+    recipe = tmp_path / "r.yaml"
+    base = (ROOT / "configs/grpo/tiny_cpu.yaml").read_text()
+    recipe.write_text(base + ("\nbf16: auto\nbf16_reference: true\n" if where != "command line" else ""))
+    cli = ["--bf16", "auto", "--bf16_reference=true"] if where != "file" else []
+    parsed = parse_recipe(grpo.CONFIGS, ["--config", str(recipe), "--output_dir", str(tmp_path / "o"), *cli])
+    args, training_args = parsed.configs[0], parsed.configs[2]
+    assert training_args.bf16 is native and args.bf16_reference is native
+    assert parsed.explicit["bf16"] is native and parsed.explicit["bf16_reference"] is native
+    assert parsed.notes[0] == f"bf16: auto -> {str(native).lower()} (probe)"
+    assert len(parsed.notes) == (1 if native else 2)
+
+
+def test_bf16_auto_in_the_file_yields_to_an_explicit_command_line_value(tmp_path, monkeypatch):
+    from alignment.run import precision
+
+    monkeypatch.setattr(precision, "native_bf16", lambda: (False, "probe"))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text((ROOT / "configs/grpo/tiny_cpu.yaml").read_text() + "\nbf16: auto\nbf16_reference: true\n")
+    parsed = parse_recipe(
+        grpo.CONFIGS, ["--config", str(recipe), "--output_dir", str(tmp_path / "o"), "--bf16", "true"]
+    )
+    assert parsed.configs[2].bf16 is True and parsed.configs[0].bf16_reference is True and parsed.notes == []
+
+
+def test_native_bf16_agrees_with_the_cpu_flags():
+    """The real probe: on a CPU, true exactly where torch reports AVX512-BF16 or AMX."""
+    import torch
+
+    from alignment.run.precision import native_bf16
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the probe answers for the GPU")
+    flags = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    native, why = native_bf16()
+    assert native is flags and why.startswith("CPU")
