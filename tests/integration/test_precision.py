@@ -156,3 +156,36 @@ def test_dense_head_in_chunks_without_gradients_gives_the_one_gemm_result(policy
     for one, many in zip(whole[:2], chunked[:2], strict=True):
         torch.testing.assert_close(many * mask[:, -8:], one.detach() * mask[:, -8:], atol=1e-6, rtol=1e-5)
     assert (chunked[0] * mask[:, -8:]).abs().sum() > 0
+
+
+def test_tied_embedding_gradient_is_added_sparsely_with_the_dense_one_value(policy, tmp_path):
+    """With the dense head the tied embedding looks up with `sparse=True`; over two accumulated backwards the
+    weight's `.grad` stays a dense tensor equal to the dense backward's."""
+    trainer = make_trainer(policy, tmp_path, half_fixed_rows(), None, trainer_with(dense_logprobs=True))
+    model = trainer.model
+    embedding = model.get_input_embeddings()
+    assert embedding.sparse and embedding.weight is model.get_output_embeddings().weight
+    prompt = prompt_token_ids(trainer)[0]
+    batches = [torch.tensor([prompt + [5, 6, 7, 8], prompt + [9, 10, 11, 12]]), torch.tensor([prompt + [3] * 4] * 2)]
+    grads = {}
+    for sparse in (True, False):
+        embedding.sparse = sparse
+        model.zero_grad(set_to_none=True)
+        for ids in batches:
+            logps, _, _ = trainer._get_per_token_logps_and_entropies(model, ids, torch.ones_like(ids), 4)
+            logps.sum().backward()
+        assert embedding.weight.grad.layout == torch.strided
+        grads[sparse] = {name: p.grad.clone() for name, p in model.named_parameters()}
+    for name, grad in grads[False].items():
+        torch.testing.assert_close(grads[True][name], grad, atol=1e-6, rtol=1e-5, msg=name)
+    assert grads[True]["model.embed_tokens.weight"][prompt[0]].abs().sum() > 0
+
+
+def test_untied_embedding_keeps_its_dense_gradient(tmp_path):
+    from alignment.model.tiny import build_tiny_model
+    from alignment.run.precision import sparse_tied_embedding_grad
+    from transformers import AutoModelForCausalLM
+
+    path = build_tiny_model(tmp_path / "untied", hidden_size=32, num_layers=1, num_heads=2)
+    model = AutoModelForCausalLM.from_pretrained(path, tie_word_embeddings=False)
+    assert not sparse_tied_embedding_grad(model) and not model.get_input_embeddings().sparse
