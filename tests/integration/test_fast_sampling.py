@@ -1,5 +1,5 @@
 """`fast_sampling: true` in the trainer: HF generation draws from the policy's own (warped) next-token distribution
-through the exponential race, and leaves TRL's generation settings as it found them."""
+through the inverse-CDF sampler, and leaves TRL's generation settings as it found them."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_fast_sampling_keeps_trls_top_k_and_a_seed_fixes_the_samples(policy, tmp
     assert set(counts.nonzero().flatten().tolist()) == set(logits.topk(3).indices.tolist())
     again, _ = _first_tokens(trainer, 600, seed=2)
     assert torch.equal(counts, again)
-    # the race drew them: TRL's own path (torch.multinomial) draws other tokens from the same seed
+    # the sampler drew them: TRL's own path (torch.multinomial) draws other tokens from the same seed
     from trl import GRPOTrainer
 
     fast = trainer._generate_single_turn
@@ -79,7 +79,7 @@ def test_fast_sampling_keeps_trls_top_k_and_a_seed_fixes_the_samples(policy, tmp
     assert not torch.equal(theirs, counts)
 
 
-def test_sampling_the_race_cannot_reproduce_stops_the_trainer_by_name(policy, tmp_path):
+def test_sampling_the_sampler_cannot_reproduce_stops_the_trainer_by_name(policy, tmp_path):
     with pytest.raises(ValueError, match="typical_p=0.9"):
         make_trainer(policy, tmp_path, half_fixed_rows(), None, _fast(), generation_kwargs={"typical_p": 0.9})
 

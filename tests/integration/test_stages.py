@@ -112,7 +112,7 @@ def test_grpo_cpu_speed_keys_reach_the_trainer_and_the_allocator(tiny_sft_model,
         ],
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "fast_sampling: HF generation samples by TopKLogitsWarper -> ExponentialRaceSampler" in done.stderr
+    assert "fast_sampling: HF generation samples by TopKLogitsWarper -> InverseCDFSampler" in done.stderr
     assert "no_grad_batch_size: reference and old-policy log-probs 8 rows per forward" in done.stderr
     assert "hold_freed_memory: malloc serves blocks up to 1024 MiB" in done.stderr
     assert "share_prompt_prefix: each distinct prompt computed once per forward; micro-batches hold" in done.stderr
