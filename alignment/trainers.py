@@ -30,6 +30,7 @@ from trl import GRPOTrainer, RewardTrainer, SFTTrainer
 from alignment.model.placement import RewardModelPlacementMixin
 from alignment.run.checkpointing import AtomicCheckpointMixin
 from alignment.run.dynamic_sampling import DynamicSamplingMixin
+from alignment.run.kv_cache import PreallocatedCacheMixin
 from alignment.run.overlap import OverlappedRewardsMixin
 from alignment.run.precision import BF16GenerationMixin
 from alignment.run.prefix import PromptGroupingMixin
@@ -51,6 +52,7 @@ class CodealignGRPOTrainer(
     DynamicSamplingMixin,
     OverlappedRewardsMixin,
     FastSamplingMixin,
+    PreallocatedCacheMixin,
     PromptGroupingMixin,
     BF16GenerationMixin,
     RewardModelPlacementMixin,
@@ -59,7 +61,8 @@ class CodealignGRPOTrainer(
 ):
     """`trl.GRPOTrainer` with atomic checkpoints, the `rm` reward's model placed like TRL's model rewards, the step
     profile and reward/sandbox telemetry, rewards off the critical path, optional DAPO dynamic sampling, bf16
-    generation without per-token weight casts, and the CPU speed options (sampler, reference-pass batch)."""
+    generation without per-token weight casts, HF generation on a preallocated KV cache, and the CPU speed options
+    (sampler, reference-pass batch)."""
 
 
 class PointwiseLossMixin:

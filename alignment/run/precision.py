@@ -255,7 +255,8 @@ def add_dense_logprob_head(
 def _score_tokens(head, hidden, targets, temperature: float, entropy_grad: bool):
     """Log-prob of each target token and the entropy at its position: (N,) each, from (N, H) hidden states."""
     logits = head(hidden)  # (N, V)
-    logp = torch.log_softmax(logits.float() / temperature, dim=-1)  # (N, V)
+    logits = logits.float() if temperature == 1.0 else logits.float() / temperature  # x / 1 is x: no copy
+    logp = torch.log_softmax(logits, dim=-1)  # (N, V)
     target = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (N,)
     with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
         entropy = -(logp.exp() * logp).sum(-1)  # (N,)

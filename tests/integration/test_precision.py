@@ -182,9 +182,10 @@ def test_tied_embedding_gradient_is_added_sparsely_with_the_dense_one_value(poli
 
 
 def test_untied_embedding_keeps_its_dense_gradient(tmp_path):
+    from transformers import AutoModelForCausalLM
+
     from alignment.model.tiny import build_tiny_model
     from alignment.run.precision import sparse_tied_embedding_grad
-    from transformers import AutoModelForCausalLM
 
     path = build_tiny_model(tmp_path / "untied", hidden_size=32, num_layers=1, num_heads=2)
     model = AutoModelForCausalLM.from_pretrained(path, tie_word_embeddings=False)
