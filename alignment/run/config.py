@@ -35,7 +35,7 @@ import yaml
 from alignment.run.cli import UsageError, problems_message
 from alignment.run.fields import TRL, ConfigRef, config_name, is_own, lineage, specs, structured_fields
 from alignment.run.files import to_jsonable
-from alignment.run.values import CheckedValues, check_settings, cli_settings, file_settings
+from alignment.run.values import TRUE_SPELLINGS, CheckedValues, check_settings, cli_settings, file_settings
 
 __all__ = ["TRL", "ConfigError", "ConfigView", "ParsedRecipe", "check_recipe", "find_config", "parse_recipe"]
 
@@ -341,7 +341,7 @@ def resolve_auto_bf16(
     and the run's config then hold the value this machine chose. Resolved to false, it also turns off the keys a
     dataclass names in `BF16_ONLY_KEYS` (settings that exist only under bf16 autocast, e.g. `bf16_reference`).
     Returns the file values, the command line and a note per decision, for the stage to log."""
-    values = _cli_values(cli_args)
+    values = {st.key: st.value[0] for st in cli_settings(cli_args)[0] if len(st.value) == 1}  # the last one wins
     given = values.get("bf16", file_values.get("bf16"))
     if not any(_is_auto(v) for v in (values.get("bf16"), file_values.get("bf16"))):
         return file_values, list(cli_args), []
@@ -359,7 +359,7 @@ def resolve_auto_bf16(
         return file_values, list(cli_args), notes
     for key in (k for dc in dataclass_types for k in getattr(dc, "BF16_ONLY_KEYS", ())):
         value = values.get(key, file_values.get(key))
-        if value is True or (isinstance(value, str) and value.lower() in ("true", "yes", "1")):
+        if value is True or (isinstance(value, str) and value.strip().lower() in TRUE_SPELLINGS):
             file_values = {**file_values, key: False} if key in file_values else file_values
             cli_args = _set_cli_value(cli_args, key, "false")
             notes.append(f"{key}: true -> false (it applies only under bf16 autocast)")
@@ -368,20 +368,6 @@ def resolve_auto_bf16(
 
 def _is_auto(value: Any) -> bool:
     return isinstance(value, str) and value.strip().lower() == "auto"
-
-
-def _cli_values(args: Sequence[str]) -> dict[str, str]:
-    """The one-value `--key value` / `--key=value` settings of a command line, raw (the last one wins)."""
-    values = {}
-    for i, token in enumerate(args):
-        if not token.startswith("--") or len(token) <= 2:
-            continue
-        key, eq, value = token[2:].partition("=")
-        if eq:
-            values[key.replace("-", "_")] = value
-        elif i + 1 < len(args) and not args[i + 1].startswith("--"):
-            values[key.replace("-", "_")] = args[i + 1]
-    return values
 
 
 def _set_cli_value(args: Sequence[str], key: str, value: str) -> list[str]:

@@ -20,7 +20,7 @@ from alignment.run.fields import FieldSpec
 
 # argparse's own test for "a value, not an option" (Python 3.11 `ArgumentParser._negative_number_matcher`).
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
-_TRUE, _FALSE = ("yes", "true", "t", "y", "1"), ("no", "false", "f", "n", "0")  # transformers' string_to_bool
+TRUE_SPELLINGS, _FALSE = ("yes", "true", "t", "y", "1"), ("no", "false", "f", "n", "0")  # transformers' string_to_bool
 _KIND_NAMES = {
     "int": "a whole number (such as 100)",
     "float": "a number (such as 0.5 or 1e-5)",
@@ -182,8 +182,8 @@ def _bool(value: Any) -> bool:
         return value
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
-        return value.lower() in _TRUE
+    if isinstance(value, str) and value.lower() in TRUE_SPELLINGS + _FALSE:
+        return value.lower() in TRUE_SPELLINGS
     raise ValueError(f"{_shown(value)} is not true or false (also accepted: yes/no, 1/0)")
 
 

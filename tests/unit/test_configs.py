@@ -195,11 +195,16 @@ def test_reward_routes_from_yaml_and_from_the_command_line(tmp_path):
     assert recipe.configs[0].reward_names(["a.jsonl"]) == ["code/code", "math/math"]
 
 
-def test_reward_route_conflicts_are_problems(tmp_path):
-    text = "datasets: [a.jsonl]\nreward_funcs: [math]\nreward_routes: {code: rm}\nreward_weights: [1.0]\n"
+def _grpo_recipe_problems(tmp_path, text: str) -> str:
+    """The message of the `ConfigError` a GRPO recipe of `text` raises (the test fails if it parses)."""
     with pytest.raises(ConfigError) as err:
         parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
-    message = str(err.value)
+    return str(err.value)
+
+
+def test_reward_route_conflicts_are_problems(tmp_path):
+    text = "datasets: [a.jsonl]\nreward_funcs: [math]\nreward_routes: {code: rm}\nreward_weights: [1.0]\n"
+    message = _grpo_recipe_problems(tmp_path, text)
     assert "either `reward_funcs` or `reward_routes`" in message and "`rm` reward needs `reward_model_path`" in message
     text = "datasets: [a.jsonl]\nreward_routes: {code: rm, math: rule}\nreward_weights: [1.0, 1.0]\n"
     with pytest.raises(ConfigError, match="leave `reward_weights` unset"):
@@ -344,9 +349,7 @@ def test_config_path_may_be_given_with_an_equals_sign(tmp_path):
 
 def test_share_prompt_prefix_needs_the_dense_head_and_no_activation_checkpointing(tmp_path):
     text = "datasets: [a.jsonl]\nshare_prompt_prefix: true\nactivation_checkpointing: true\n"
-    with pytest.raises(ConfigError) as err:
-        parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, text), "--output_dir", str(tmp_path)])
-    message = str(err.value)
+    message = _grpo_recipe_problems(tmp_path, text)
     assert "set `dense_logprobs: true`" in message and "does not combine with activation checkpointing" in message
     fine = "datasets: [a.jsonl]\nshare_prompt_prefix: true\ndense_logprobs: true\nactivation_checkpointing: false\n"
     recipe = parse_recipe(STAGES["grpo"], ["--config", _write(tmp_path, fine), "--output_dir", str(tmp_path)])
@@ -396,3 +399,14 @@ def test_native_bf16_agrees_with_the_cpu_flags():
     flags = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
     native, why = native_bf16()
     assert native is flags and why.startswith("CPU")
+
+
+def test_bf16_auto_turns_off_a_bf16_only_key_in_any_true_spelling(tmp_path, monkeypatch):
+    from alignment.run import precision
+
+    monkeypatch.setattr(precision, "native_bf16", lambda: (False, "probe"))
+    recipe = _write(tmp_path, "datasets: [a.jsonl]\nbf16: auto\n")
+    parsed = parse_recipe(
+        grpo.CONFIGS, ["--config", recipe, "--output_dir", str(tmp_path / "o"), "--bf16_generation", "t"]
+    )
+    assert parsed.configs[0].bf16_generation is False and parsed.notes[1].startswith("bf16_generation: true -> false")
