@@ -17,13 +17,10 @@ of the model's cache would be a plain `DynamicLayer` (not sliding windows or hyb
 from __future__ import annotations
 
 import functools
-import logging
 
 import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
-
-logger = logging.getLogger(__name__)
 
 
 class PreallocatedLayer(DynamicLayer):
