@@ -29,10 +29,11 @@ Deviations from the paper, all deliberate and visible in the recipe:
   Execution rewards grade in the sandbox the recipe names (`sandbox_backend`, `sandbox_jobs`), handed to them here.
 * `dynamic_sampling: true` (off by default; DAPO §3.2, not DSM) trains only on groups whose rewards differ,
   refilling the batch with further prompts (alignment/run/dynamic_sampling.py); the dropped groups' KL term goes
-  too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation`, `dense_logprobs`, `no_grad_batch_size` and
-  `share_prompt_prefix` change when and in what precision things are computed, not the objective
-  (alignment/run/overlap.py, alignment/run/precision.py, alignment/run/prefix.py); `fast_sampling` draws from the same distribution by a cheaper race than torch's
-  `multinomial` (alignment/run/sampling.py), so a seed gives other samples than with it off.
+  too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation`, `dense_logprobs`, `no_grad_batch_size`,
+  `share_prompt_prefix`, `lean_activations` and `return_freed_memory` change when, how and in what precision things
+  are computed or kept, not the objective (alignment/run/overlap.py, alignment/run/precision.py,
+  alignment/run/prefix.py, alignment/run/lean.py, alignment/run/allocator.py); `fast_sampling` draws from the same
+  distribution by one uniform number per row instead of torch's `multinomial` (alignment/run/sampling.py), so a seed gives other samples than with it off.
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
         default=False,
         metadata={"help": "Sample without torch.multinomial (same law, faster on CPU)."},
     )  # fmt: skip
+    lean_activations: bool = field(
+        default=False,
+        metadata={"help": "RMSNorm and SwiGLU MLPs keep fewer tensors for backward (same forward)."},
+    )  # fmt: skip
     no_grad_batch_size: int = field(
         default=0,
         metadata={"help": "Rows per reference-pass forward (0: per_device_train_batch_size)."},
@@ -114,6 +119,10 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     hold_freed_memory: bool = field(
         default=False,
         metadata={"help": "Keep freed blocks in malloc, not unmapped (CPU speed)."},
+    )  # fmt: skip
+    return_freed_memory: bool = field(
+        default=False,
+        metadata={"help": "Unmap freed blocks above 128 KiB at once (CPU peak memory)."},
     )  # fmt: skip
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
@@ -127,6 +136,9 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
         problems += dynamic_sampling_problems(
             self.dynamic_sampling, self.dynamic_sampling_max_oversample, training_args
         )
+        if self.hold_freed_memory and self.return_freed_memory:
+            problems.append("`hold_freed_memory` and `return_freed_memory` set malloc's thresholds opposite ways: "
+                            "set one of them false")  # fmt: skip
         if self.bf16_reference and training_args is not None and not training_args.bf16:
             problems.append("`bf16_reference: true` needs `bf16: true` (the reference is exact only under autocast)")
         if (
@@ -247,6 +259,10 @@ def main(argv: list[str] | None = None) -> str:
         from alignment.run.allocator import hold_freed_memory
 
         hold_freed_memory()
+    if args.return_freed_memory:
+        from alignment.run.allocator import return_freed_memory
+
+        return_freed_memory()
     if args.torch_threads:
         import torch
 
@@ -302,6 +318,7 @@ def main(argv: list[str] | None = None) -> str:
         dense_logprobs=args.dense_logprobs,
         no_grad_batch_size=args.no_grad_batch_size,
         share_prompt_prefix=args.share_prompt_prefix,
+        lean_activations=args.lean_activations,
         fast_sampling=args.fast_sampling,
     )
     add_refresh(trainer, args)

@@ -8,7 +8,7 @@ mixins (`alignment.run.checkpointing.AtomicCheckpointMixin`, `alignment.run.tele
 `alignment.model.placement.RewardModelPlacementMixin`, `PointwiseLossMixin` below) document what they add.
 `CodealignGRPOTrainer` also takes `record=RecordArguments(...)`, `overlap_rewards=True|False`,
 `dynamic_sampling=<max oversample factor> | None`, `fast_sampling`, `bf16_reference`, `bf16_generation` and
-`dense_logprobs`, `share_prompt_prefix` (each True|False), and `no_grad_batch_size` (rows per reference-pass
+`dense_logprobs`, `share_prompt_prefix`, `lean_activations` (each True|False), and `no_grad_batch_size` (rows per reference-pass
 forward; 0: TRL's).
 
 Order matters: the telemetry is outermost so it times what the step waits for (`reward_wait` includes the wait for

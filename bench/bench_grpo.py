@@ -17,7 +17,8 @@ bound: this machine's fp32 GEMM rate at the trainer's thread count over the mode
 SmolLM2 (`--recipe smollm2`): configs/grpo/smollm2_math_cpu.yaml as shipped (`new`) against `original`, the
 code and recipe of revision `ORIGINAL_REVISION` (the last commit before the throughput work, unpacked from git and
 run by its own stage: the old path as it was, not a reconstruction), and against the recipe with
-`hold_freed_memory: true` (`new_hold`); `--old_settings` adds this code on the recipe's earlier settings (`old`: torch's
+`hold_freed_memory: true` (`new_hold`) and with `lean_activations: true` and `return_freed_memory: true`
+(`new_lowmem`, the peak-memory setting); `--old_settings` adds this code on the recipe's earlier settings (`old`: torch's
 default threads, fp32 matmuls, one 16-sequence micro-batch, sequential rewards). Step time and peak memory side by
 side, on the recipe's threads and unpinned (a main thread pinned to one core pins the OpenMP threads it starts as
 well). The original code logs only generation, reward and the rest of the step (`time/*`); its row "all training
@@ -99,6 +100,10 @@ def variants(args, work: Path) -> dict[str, list[str]]:
         runs["new"] = smollm2_stage_args(args, work / "new")
         # the recipe with malloc's thresholds raised: the speed `hold_freed_memory` buys and the memory it costs
         runs["new_hold"] = [*smollm2_stage_args(args, work / "new_hold"), "--hold_freed_memory", "true"]
+        # the recipe tuned for peak memory: fewer tensors kept for the backward, freed blocks unmapped at once
+        runs["new_lowmem"] = [
+            *smollm2_stage_args(args, work / "new_lowmem"), "--lean_activations", "true", "--return_freed_memory", "true",
+        ]  # fmt: skip
         return runs
     from bench.grpo_setup import build_code_policy
 
@@ -271,7 +276,7 @@ def main(argv: list[str] | None = None) -> dict:
             if base not in profiles:
                 continue
             before = profiles[base]
-            for name in ("new", "new_hold"):
+            for name in ("new", "new_hold", "new_lowmem"):
                 new = profiles[name]
                 lines.append(
                     f"{base} -> {name}: step time {before['timing/step_s']:.1f} s -> "

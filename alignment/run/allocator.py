@@ -11,6 +11,13 @@ steps before it holds (the SmolLM2 recipe with micro-batches of 2: 3.0 GiB after
 on, against a 3.0 GiB peak without; a 64 MiB mmap threshold, one malloc arena or a `malloc_trim` per step did not
 lower it). Since the recipe shares prompts in micro-batches of 4 the key buys less (1.3-1.4 s of a 17-19 s step for
 0.6-0.9 GiB) and the recipe leaves it off.
+
+`return_freed_memory` goes the other way: it fixes the mmap threshold at glibc's initial 128 KiB, so the adaptive
+raise never happens and every freed block above it goes back to the kernel at once. Without it, once a large block
+has been freed, blocks up to 32 MiB (a layer's activations and gradients) come from the heap, whose free space stays
+resident as it fragments: the training step's peak is then set inside the backward pass (SmolLM2 recipe: 0.5 GiB
+above its start) by new gradient tensors that do not fit the freed activations' holes. The cost is a page fault per
+page of every such block on each micro-batch.
 """
 
 from __future__ import annotations
@@ -28,17 +35,35 @@ MMAP_THRESHOLD = 1 << 30  # blocks up to 1 GiB come from the heap (a SmolLM2 mic
 TRIM_THRESHOLD = (1 << 31) - 1  # mallopt takes an int: never trim in practice
 
 
+RETURN_MMAP_THRESHOLD = 128 << 10  # glibc's initial threshold, fixed (set by mallopt, it no longer adapts)
+RETURN_TRIM_THRESHOLD = 128 << 10
+
+
+def _mallopt(settings: tuple[tuple[int, int], ...]) -> bool:
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    mallopt = getattr(ctypes.CDLL(libc_name), "mallopt", None) if libc_name else None
+    return mallopt is not None and all(
+        mallopt(ctypes.c_int(option), ctypes.c_int(value)) == 1 for option, value in settings
+    )
+
+
+def return_freed_memory() -> bool:
+    """Fix glibc malloc's mmap and trim thresholds at 128 KiB for this process; returns whether both took effect."""
+    applied = _mallopt(((M_MMAP_THRESHOLD, RETURN_MMAP_THRESHOLD), (M_TRIM_THRESHOLD, RETURN_TRIM_THRESHOLD)))
+    if applied:
+        logger.info("return_freed_memory: blocks above %d KiB are mapped and unmapped, the heap trimmed above %d KiB",
+                    RETURN_MMAP_THRESHOLD >> 10, RETURN_TRIM_THRESHOLD >> 10)  # fmt: skip
+    else:
+        logger.warning("return_freed_memory: no glibc mallopt in this process; the allocator is left as it is")
+    return applied
+
+
 def hold_freed_memory() -> bool:
     """Raise glibc malloc's mmap and trim thresholds for this process; returns whether both took effect.
 
     Elsewhere (macOS, musl) there is no such allocator to tune: a warning says so and nothing changes.
     """
-    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
-    mallopt = getattr(ctypes.CDLL(libc_name), "mallopt", None) if libc_name else None
-    applied = mallopt is not None and all(
-        mallopt(ctypes.c_int(option), ctypes.c_int(value)) == 1
-        for option, value in ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD))
-    )
+    applied = _mallopt(((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD)))
     if applied:
         logger.info("hold_freed_memory: malloc serves blocks up to %d MiB from its heap and never trims it",
                     MMAP_THRESHOLD >> 20)  # fmt: skip

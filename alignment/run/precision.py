@@ -21,6 +21,8 @@ import logging
 
 import torch
 
+from alignment.run.lean import lean_activations as lean_activations_of
+
 logger = logging.getLogger(__name__)
 
 # Scored tokens per LM-head chunk in a no-grad pass: 256 x 49,152 fp32 log-probs are 50 MB per temporary.
@@ -73,7 +75,8 @@ class BF16GenerationMixin:
     """Mix in front of `trl.GRPOTrainer`: `bf16_reference=True` stores the reference's linear layers in bf16,
     `bf16_generation=True` generates from bf16 weights (`bf16_weights`), `dense_logprobs=True` puts the dense
     log-prob head (`add_dense_logprob_head`) on the policy and the reference, `no_grad_batch_size=N` scores the
-    reference (and old-policy) log-probs N rows per forward instead of TRL's `per_device_train_batch_size`.
+    reference (and old-policy) log-probs N rows per forward instead of TRL's `per_device_train_batch_size`,
+    `lean_activations=True` switches the policy's RMSNorm and SwiGLU MLPs to `alignment.run.lean`'s functions.
 
     TRL sizes those passes like the training micro-batch, but they keep no activations for a backward pass: at
     SmolLM2's micro-batch of 2 the reference pass ran 8 small forwards per step, each too small for the CPU's GEMMs.
@@ -90,6 +93,7 @@ class BF16GenerationMixin:
         dense_logprobs: bool = False,
         no_grad_batch_size: int = 0,
         share_prompt_prefix: bool = False,
+        lean_activations: bool = False,
         **kw,
     ) -> None:
         super().__init__(*args, **kw)
@@ -131,6 +135,11 @@ class BF16GenerationMixin:
                 )
             if sparse_tied_embedding_grad(models[0]):
                 logger.info("dense_logprobs: the tied input embedding's gradient is added row by row (sparse)")
+        if lean_activations:
+            if self.is_fsdp_enabled:
+                raise ValueError("`lean_activations` reads whole weights: not for FSDP (set it false)")
+            switched = lean_activations_of(self.accelerator.unwrap_model(self.model))  # ZeRO-3 shards are skipped
+            logger.info("lean_activations: %s", dict(switched) or "no RMSNorm or SwiGLU MLP module to switch")
 
     def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None,
                                            **kwargs):  # fmt: skip

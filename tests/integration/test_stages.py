@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -108,10 +109,11 @@ def test_grpo_cpu_speed_keys_reach_the_trainer_and_the_allocator(tiny_sft_model,
             "--reward_funcs", "math", "boxed_format", "--max_completion_length", "24", "--max_steps", "2",
             "--output_dir", str(out), "--save_strategy", "no",
             "--fast_sampling", "true", "--top_k", "20", "--no_grad_batch_size", "8", "--hold_freed_memory", "true",
-            "--dense_logprobs", "true", "--share_prompt_prefix", "true",
+            "--dense_logprobs", "true", "--share_prompt_prefix", "true", "--lean_activations", "true",
         ],
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"lean_activations: \{'\w+MLP': \d+, '\w+RMSNorm': \d+\}", done.stderr), done.stderr[-3000:]
     assert "fast_sampling: HF generation samples by TopKLogitsWarper -> InverseCDFSampler" in done.stderr
     assert "no_grad_batch_size: reference and old-policy log-probs 8 rows per forward" in done.stderr
     assert "hold_freed_memory: malloc serves blocks up to 1024 MiB" in done.stderr
