@@ -33,7 +33,8 @@ Deviations from the paper, all deliberate and visible in the recipe:
   `share_prompt_prefix`, `lean_activations` and `return_freed_memory` change when, how and in what precision things
   are computed or kept, not the objective (alignment/run/overlap.py, alignment/run/precision.py,
   alignment/run/prefix.py, alignment/run/lean.py, alignment/run/allocator.py); `fast_sampling` draws from the same
-  distribution by one uniform number per row instead of torch's `multinomial` (alignment/run/sampling.py), so a seed gives other samples than with it off.
+  distribution by one uniform number per row instead of torch's `multinomial` (alignment/run/sampling.py), so a
+  seed gives other samples than with it off.
 """
 
 from __future__ import annotations

@@ -39,23 +39,28 @@ RETURN_MMAP_THRESHOLD = 128 << 10  # glibc's initial threshold, fixed (set by ma
 RETURN_TRIM_THRESHOLD = 128 << 10
 
 
-def _mallopt(settings: tuple[tuple[int, int], ...]) -> bool:
+def _mallopt(key: str, settings: tuple[tuple[int, int], ...], done: str) -> bool:
+    """Apply each (option, value) by glibc's mallopt and log `done`, or warn for `key` where there is no mallopt."""
     libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
     mallopt = getattr(ctypes.CDLL(libc_name), "mallopt", None) if libc_name else None
-    return mallopt is not None and all(
+    applied = mallopt is not None and all(
         mallopt(ctypes.c_int(option), ctypes.c_int(value)) == 1 for option, value in settings
     )
+    if applied:
+        logger.info("%s: %s", key, done)
+    else:
+        logger.warning("%s: no glibc mallopt in this process; the allocator is left as it is", key)
+    return applied
 
 
 def return_freed_memory() -> bool:
     """Fix glibc malloc's mmap and trim thresholds at 128 KiB for this process; returns whether both took effect."""
-    applied = _mallopt(((M_MMAP_THRESHOLD, RETURN_MMAP_THRESHOLD), (M_TRIM_THRESHOLD, RETURN_TRIM_THRESHOLD)))
-    if applied:
-        logger.info("return_freed_memory: blocks above %d KiB are mapped and unmapped, the heap trimmed above %d KiB",
-                    RETURN_MMAP_THRESHOLD >> 10, RETURN_TRIM_THRESHOLD >> 10)  # fmt: skip
-    else:
-        logger.warning("return_freed_memory: no glibc mallopt in this process; the allocator is left as it is")
-    return applied
+    return _mallopt(
+        "return_freed_memory",
+        ((M_MMAP_THRESHOLD, RETURN_MMAP_THRESHOLD), (M_TRIM_THRESHOLD, RETURN_TRIM_THRESHOLD)),
+        f"blocks above {RETURN_MMAP_THRESHOLD >> 10} KiB are mapped and unmapped, "
+        f"the heap trimmed above {RETURN_TRIM_THRESHOLD >> 10} KiB",
+    )
 
 
 def hold_freed_memory() -> bool:
@@ -63,10 +68,8 @@ def hold_freed_memory() -> bool:
 
     Elsewhere (macOS, musl) there is no such allocator to tune: a warning says so and nothing changes.
     """
-    applied = _mallopt(((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD)))
-    if applied:
-        logger.info("hold_freed_memory: malloc serves blocks up to %d MiB from its heap and never trims it",
-                    MMAP_THRESHOLD >> 20)  # fmt: skip
-    else:
-        logger.warning("hold_freed_memory: no glibc mallopt in this process; the allocator is left as it is")
-    return applied
+    return _mallopt(
+        "hold_freed_memory",
+        ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD)),
+        f"malloc serves blocks up to {MMAP_THRESHOLD >> 20} MiB from its heap and never trims it",
+    )

@@ -66,8 +66,6 @@ class _SwiGLUDown(torch.autograd.Function):
         ctx.autocast = torch.is_autocast_enabled(ctx.device_type)
         ctx.autocast_dtype = torch.get_autocast_dtype(ctx.device_type)
         ctx.save_for_backward(gate, up, weight)
-        ctx.has_bias = bias is not None
-        ctx.weight_dtype = weight.dtype
         ctx.bias_dtype = None if bias is None else bias.dtype
         return F.linear(F.silu(gate) * up, weight, bias)
 
@@ -81,8 +79,8 @@ class _SwiGLUDown(torch.autograd.Function):
             grad_weight = grad_bias = None
             if ctx.needs_input_grad[2]:
                 product = (silu * up).reshape(-1, up.shape[-1])
-                grad_weight = torch.mm(flat_grad.t(), product.to(flat_grad.dtype)).to(ctx.weight_dtype)
-            if ctx.has_bias and ctx.needs_input_grad[3]:
+                grad_weight = torch.mm(flat_grad.t(), product.to(flat_grad.dtype)).to(weight.dtype)
+            if ctx.bias_dtype is not None and ctx.needs_input_grad[3]:
                 grad_bias = flat_grad.sum(0).to(ctx.bias_dtype)
             grad_product = torch.mm(flat_grad, weight.to(flat_grad.dtype)).reshape(up.shape).to(up.dtype)
             grad_up = grad_product * silu if ctx.needs_input_grad[1] else None
