@@ -29,7 +29,7 @@ class MixtureArguments:
     mixture_size: int | None = field(default=None, metadata={"help": "Rows in the mixture (default: all sources)."})
     chat_template: str = field(
         default="model",
-        metadata={"help": "model | deepseek_coder_v1 | deepseek_coder_v2 (for tokenizers lacking one)."},
+        metadata={"help": "model | deepseek_coder_v1 | deepseek_coder_v2."},
     )
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
@@ -120,7 +120,7 @@ class RefreshArguments:
         default=None, metadata={"help": "Prompt sources of each refresh's collection; default: `datasets`."}
     )
     rm_replay_fraction: float = field(
-        default=0.1, metadata={"help": "Share of every earlier round's prompts replayed in the RM's next training."}
+        default=0.1, metadata={"help": "Share of earlier rounds' prompts replayed in each RM training."}
     )
     refresh_reset_reference: bool = field(
         default=True, metadata={"help": "Reset the reference model to the policy at each refresh (DSM Alg. 1)."}

@@ -107,7 +107,7 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     )  # fmt: skip
     lean_activations: bool = field(
         default=False,
-        metadata={"help": "RMSNorm and SwiGLU MLPs keep fewer tensors for backward (same forward)."},
+        metadata={"help": "RMSNorm and SwiGLU MLPs save fewer tensors for backward."},
     )  # fmt: skip
     no_grad_batch_size: int = field(
         default=0,

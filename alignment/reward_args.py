@@ -35,9 +35,7 @@ class RewardArguments:
 
     reward_funcs: list[str] | None = field(
         default=None,
-        metadata={
-            "help": "Registry names (rewards.registry.REWARDS), in order; default [math]. Or use reward_routes."
-        },
+        metadata={"help": "Registry names (rewards.registry.REWARDS); default [math]. Or use reward_routes."},
     )
     reward_routes: dict[str, Any] | str | None = field(
         default=None,
@@ -60,7 +58,7 @@ class RewardArguments:
         metadata={"help": "RM logit -> reward: none | sigmoid | standardize (see alignment/reward_args.py)."},
     )
     sandbox_backend: str = field(
-        default="bwrap", metadata={"help": "Sandbox for execution rewards (`code`): bwrap | docker (see sandbox/)."}
+        default="bwrap", metadata={"help": "Sandbox of execution rewards: bwrap | docker (see sandbox/)."}
     )
     sandbox_jobs: int = field(default=4, metadata={"help": "Programs the sandbox grades at once."})
 
