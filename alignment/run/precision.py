@@ -203,8 +203,10 @@ def add_dense_logprob_head(
     Columns that are padding in every row after the last attended one are not run (causal attention: nothing
     before them depends on them). With `share_prompts` each distinct prompt of the batch runs once
     (`alignment.run.prefix.shared_prompt_hidden`).
-    Memory: three fp32 tensors of (scored tokens x vocabulary) per micro-batch with gradients, of at most
-    `NO_GRAD_HEAD_TOKENS` x vocabulary in a no-grad pass. Calls without `fused_lm_head=True`
+    Memory: with gradients, one fp32 (scored tokens x vocabulary) tensor per micro-batch, the logits, which the
+    backward turns into their own gradient in place (`_HeadLogProbs`; autograd's `log_softmax` would keep its
+    output and build two more of that size in the backward); without, at most `NO_GRAD_HEAD_TOKENS` x vocabulary
+    at a time. Calls without `fused_lm_head=True`
     (generation) and the cases the dense head does not cover (pre-shifted labels, MoE router logits) go to TRL's.
     """
     from trl.trainer.utils import FusedCausalLMOutput
@@ -263,6 +265,8 @@ def add_dense_logprob_head(
 
 def _score_tokens(head, hidden, targets, temperature: float, entropy_grad: bool):
     """Log-prob of each target token and the entropy at its position: (N,) each, from (N, H) hidden states."""
+    if torch.is_grad_enabled() and not entropy_grad and type(head) is torch.nn.Linear and head.bias is None:
+        return _HeadLogProbs.apply(hidden, head.weight, targets, temperature)
     logits = head(hidden)  # (N, V)
     logits = logits.float() if temperature == 1.0 else logits.float() / temperature  # x / 1 is x: no copy
     logp = torch.log_softmax(logits, dim=-1)  # (N, V)
@@ -270,6 +274,64 @@ def _score_tokens(head, hidden, targets, temperature: float, entropy_grad: bool)
     with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
         entropy = -(logp.exp() * logp).sum(-1)  # (N,)
     return target, entropy
+
+
+# Rows of the (scored tokens x vocabulary) logits whose log-probs `_HeadLogProbs` takes at once.
+HEAD_ROWS = 64
+
+
+class _HeadLogProbs(torch.autograd.Function):
+    """`log_softmax(linear(hidden, weight) / temperature)` at the targets, and the entropy at each position.
+
+    Autograd's path keeps the (N, V) log-probs for its backward and then builds the gradient of the log-probs (a
+    scatter into zeros) and the gradient of the logits, two more (N, V) tensors, next to the weight's gradient:
+    the training step's memory peak. This function keeps only the fp32 logits and each row's logsumexp, takes the
+    log-probs `HEAD_ROWS` rows at a time, and in the backward writes the logits' gradient over the logits in place:
+    `grad * (onehot(target) - exp(logits - logsumexp))`, autograd's formula up to rounding. The log-probs are the
+    same bits as the autograd path's (the same `log_softmax` on the same rows); the entropy carries no gradient
+    (TRL logs it; an entropy bonus takes the autograd path). Autocast (bf16) is recorded at the forward and restored for the backward's two GEMMs, which
+    then run in the dtype autograd's path would use. A second backward through the same graph is refused by
+    autograd (the saved logits were overwritten).
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, weight, targets, temperature):
+        ctx.device_type = hidden.device.type
+        ctx.autocast = torch.is_autocast_enabled(ctx.device_type)
+        ctx.autocast_dtype = torch.get_autocast_dtype(ctx.device_type)
+        ctx.temperature = temperature
+        logits = torch.nn.functional.linear(hidden, weight).float()  # (N, V); a copy only under autocast
+        if temperature != 1.0:
+            logits.div_(temperature)
+        target, entropy, lse = (logits.new_empty(len(targets)) for _ in range(3))
+        for i in range(0, len(targets), HEAD_ROWS):
+            rows = logits[i : i + HEAD_ROWS]
+            logp = torch.log_softmax(rows, dim=-1)
+            target[i : i + HEAD_ROWS] = logp.gather(-1, targets[i : i + HEAD_ROWS, None]).squeeze(-1)
+            entropy[i : i + HEAD_ROWS] = -(logp.exp() * logp).sum(-1)
+            lse[i : i + HEAD_ROWS] = torch.logsumexp(rows, dim=-1)
+        ctx.save_for_backward(hidden, weight, targets, logits, lse)
+        ctx.mark_non_differentiable(entropy)
+        return target, entropy
+
+    @staticmethod
+    def backward(ctx, grad_target, grad_entropy):
+        hidden, weight, targets, logits, lse = ctx.saved_tensors
+        grad = grad_target.float()[:, None]
+        # softmax in place (exp(logits - logsumexp)), then grad * (onehot - softmax): no (N, V) temporary
+        logits.sub_(lse[:, None]).exp_().mul_(grad).neg_().scatter_add_(-1, targets[:, None], grad)
+        if ctx.temperature != 1.0:
+            logits.div_(ctx.temperature)
+        grad_logits = logits  # (N, V), now the logits' gradient
+        with torch.autocast(ctx.device_type, dtype=ctx.autocast_dtype, enabled=ctx.autocast):
+            compute = ctx.autocast_dtype if ctx.autocast else weight.dtype
+            grad_logits = grad_logits.to(compute)
+            grad_hidden = grad_weight = None
+            if ctx.needs_input_grad[0]:
+                grad_hidden = torch.mm(grad_logits, weight.to(compute)).to(hidden.dtype)
+            if ctx.needs_input_grad[1]:
+                grad_weight = torch.mm(grad_logits.t(), hidden.to(compute)).to(weight.dtype)
+        return grad_hidden, grad_weight, None, None
 
 
 @contextlib.contextmanager
