@@ -18,7 +18,8 @@ if [[ "${1:-}" == "--sandbox" ]]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends bubblewrap debootstrap docker.io >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends bubblewrap debootstrap docker.io \
+    libtcmalloc-minimal4 libjemalloc2 >/dev/null
   $SUDO bash sandbox/image/start_docker.sh
   $SUDO bash sandbox/image/build.sh
 fi

@@ -30,8 +30,8 @@ Deviations from the paper, all deliberate and visible in the recipe:
 * `dynamic_sampling: true` (off by default; DAPO §3.2, not DSM) trains only on groups whose rewards differ,
   refilling the batch with further prompts (alignment/run/dynamic_sampling.py); the dropped groups' KL term goes
   too. `overlap_rewards` (on), `bf16_reference`, `bf16_generation`, `dense_logprobs`, `no_grad_batch_size`,
-  `share_prompt_prefix`, `lean_activations` and `return_freed_memory` change when, how and in what precision things
-  are computed or kept, not the objective (alignment/run/overlap.py, alignment/run/precision.py,
+  `share_prompt_prefix`, `lean_activations`, `return_freed_memory` and `malloc` change when, how and in what
+  precision things are computed or kept, not the objective (alignment/run/overlap.py, alignment/run/precision.py,
   alignment/run/prefix.py, alignment/run/lean.py, alignment/run/allocator.py); `fast_sampling` draws from the same
   distribution by one uniform number per row instead of torch's `multinomial` (alignment/run/sampling.py), so a
   seed gives other samples than with it off.
@@ -39,13 +39,14 @@ Deviations from the paper, all deliberate and visible in the recipe:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alignment.args import EvalArguments, MixtureArguments, RecordArguments, RefreshArguments
 from alignment.reward_args import RewardArguments
@@ -76,8 +77,7 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     )  # fmt: skip
     dynamic_sampling: bool = field(
         default=False,
-        metadata={"help": "DAPO dynamic sampling (§3.2): drop prompt groups whose rewards are all equal and refill "
-                  "the batch with further prompts."},
+        metadata={"help": "DAPO dynamic sampling (§3.2): drop equal-reward groups, refill."},
     )  # fmt: skip
     dynamic_sampling_max_oversample: float = field(
         default=3.0,
@@ -86,8 +86,7 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
     )  # fmt: skip
     bf16_reference: bool = field(
         default=False,
-        metadata={"help": "With `bf16: true`, store the reference model's linear layers in bf16: same reference "
-                  "log-probs under autocast, less memory (alignment/run/precision.py)."},
+        metadata={"help": "Under bf16, reference linears kept in bf16 (same log-probs)."},
     )  # fmt: skip
     bf16_generation: bool = field(
         default=False,
@@ -125,6 +124,10 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
         default=False,
         metadata={"help": "Unmap freed blocks above 128 KiB at once (CPU peak memory)."},
     )  # fmt: skip
+    malloc: Literal["system", "tcmalloc", "jemalloc"] = field(
+        default="system",
+        metadata={"help": "Allocator (tcmalloc, jemalloc: preloaded by a restart; Linux)."},
+    )  # fmt: skip
 
     def problems(self, configs: Sequence[Any] = ()) -> list[str]:
         from alignment.run.dynamic_sampling_checks import dynamic_sampling_problems
@@ -140,6 +143,9 @@ class GRPOArguments(RefreshArguments, RewardArguments, MixtureArguments):
         if self.hold_freed_memory and self.return_freed_memory:
             problems.append("`hold_freed_memory` and `return_freed_memory` set malloc's thresholds opposite ways: "
                             "set one of them false")  # fmt: skip
+        for key in ("hold_freed_memory", "return_freed_memory"):
+            if getattr(self, key) and self.malloc != "system":
+                problems.append(f"`{key}` tunes glibc's malloc, which `malloc: {self.malloc}` replaces: set it false")
         if self.bf16_reference and training_args is not None and not training_args.bf16:
             problems.append("`bf16_reference: true` needs `bf16: true` (the reference is exact only under autocast)")
         if (
@@ -241,11 +247,17 @@ def warn_if_not_faithful(training_args) -> None:
         logger.warning("this recipe is not DeepSeekMath GRPO: %s", "; ".join(departures))
 
 
-def main(argv: list[str] | None = None) -> str:
+def main(argv: list[str] | None = None, *, restart: bool = False) -> str:
+    """Run the stage on `argv` (default: the command line); returns the output directory. `restart`: the entry
+    point may start its process again to preload the recipe's `malloc` (the command line; never in-process)."""
     # ---- parse: keys, values, data rows, model paths, output directory and sandbox, before torch is imported -----
     recipe = parse_recipe(CONFIGS, argv, prog="python -m alignment.grpo", doc=__doc__, check_inputs=True)
     args, model_args, training_args, record_args, eval_args = recipe.configs
     setup_logging()
+    if args.malloc != "system":  # before torch: the allocator must serve every allocation of the run
+        from alignment.run.allocator import preload_malloc
+
+        preload_malloc(args.malloc, reexec=restart)
 
     from alignment.evaluation.callback import attach_evaluation
     from alignment.model.generation import resolve_vllm
@@ -335,4 +347,4 @@ def main(argv: list[str] | None = None) -> str:
 
 
 if __name__ == "__main__":
-    run_cli(main)
+    run_cli(functools.partial(main, restart=True))

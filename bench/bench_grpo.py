@@ -17,8 +17,10 @@ bound: this machine's fp32 GEMM rate at the trainer's thread count over the mode
 SmolLM2 (`--recipe smollm2`): configs/grpo/smollm2_math_cpu.yaml as shipped (`new`) against `original`, the
 code and recipe of revision `ORIGINAL_REVISION` (the last commit before the throughput work, unpacked from git and
 run by its own stage: the old path as it was, not a reconstruction), and against the recipe with
-`hold_freed_memory: true` (`new_hold`) and with `lean_activations: true` and `return_freed_memory: true`
-(`new_lowmem`, the peak-memory setting); `--old_settings` adds this code on the recipe's earlier settings (`old`: torch's
+`lean_activations: false` (`new_no_lean`), on glibc's malloc with `lean_activations: false` (`new_glibc`, the
+recipe before `malloc: tcmalloc`), that with `hold_freed_memory: true` (`new_glibc_hold`) and glibc with
+`lean_activations: true` and `return_freed_memory: true` (`new_glibc_lowmem`); `--variants` runs some of them
+only; `--old_settings` adds this code on the recipe's earlier settings (`old`: torch's
 default threads, fp32 matmuls, one 16-sequence micro-batch, sequential rewards). Step time and peak memory side by
 side, on the recipe's threads and unpinned (a main thread pinned to one core pins the OpenMP threads it starts as
 well). The original code logs only generation, reward and the rest of the step (`time/*`); its row "all training
@@ -98,12 +100,15 @@ def variants(args, work: Path) -> dict[str, list[str]]:
         if args.old_settings:
             runs["old"] = [*smollm2_stage_args(args, work / "old"), *SMOLLM2_OLD]
         runs["new"] = smollm2_stage_args(args, work / "new")
-        # the recipe with malloc's thresholds raised: the speed `hold_freed_memory` buys and the memory it costs
-        runs["new_hold"] = [*smollm2_stage_args(args, work / "new_hold"), "--hold_freed_memory", "true"]
-        # the recipe tuned for peak memory: fewer tensors kept for the backward, freed blocks unmapped at once
-        runs["new_lowmem"] = [
-            *smollm2_stage_args(args, work / "new_lowmem"), "--lean_activations", "true", "--return_freed_memory", "true",
-        ]  # fmt: skip
+        # the recipe keeping every tensor autograd keeps (what `lean_activations` buys)
+        runs["new_no_lean"] = [*smollm2_stage_args(args, work / "new_no_lean"), "--lean_activations", "false"]
+        # the recipe on glibc's malloc (the recipe before `malloc: tcmalloc`), and with its thresholds raised or fixed
+        glibc = [*smollm2_stage_args(args, work / "new_glibc"), "--malloc", "system", "--lean_activations", "false"]
+        runs["new_glibc"] = glibc
+        runs["new_glibc_hold"] = [*glibc, "--hold_freed_memory", "true"]
+        runs["new_glibc_lowmem"] = [*glibc, "--lean_activations", "true", "--return_freed_memory", "true"]
+        if args.variants:
+            runs = {name: run for name, run in runs.items() if name in (*args.variants, "original", "old")}
         return runs
     from bench.grpo_setup import build_code_policy
 
@@ -249,6 +254,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--old_settings", action="store_true", help="smollm2: also this code on the recipe's earlier settings (`old`)"
     )
+    parser.add_argument(
+        "--variants", type=lambda text: text.split(","), default=None,
+        help="smollm2: only these of the recipe's variants, comma-separated (original and old are kept as set)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.recipe == "smollm2":
@@ -276,7 +285,7 @@ def main(argv: list[str] | None = None) -> dict:
             if base not in profiles:
                 continue
             before = profiles[base]
-            for name in ("new", "new_hold", "new_lowmem"):
+            for name in (name for name in profiles if name.startswith("new")):
                 new = profiles[name]
                 lines.append(
                     f"{base} -> {name}: step time {before['timing/step_s']:.1f} s -> "

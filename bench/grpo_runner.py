@@ -3,13 +3,14 @@
     python -m bench.grpo_runner RESULT.json -- <alignment.grpo arguments>
     PYTHONPATH=<another checkout> python bench/grpo_runner.py RESULT.json -- ...   # that checkout's stage
 
-Runs `alignment.grpo.main` on the arguments and writes RESULT.json with the process's peak resident memory and
+Runs `alignment.grpo.main` on the arguments (as its command line does) and writes RESULT.json with the process's peak resident memory and
 wall time. Also registers the benchmark's `constant` reward (1.0 for every completion, no work: the step without
 reward cost) so a variant can name it in `--reward_funcs`.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import resource
 import sys
@@ -40,7 +41,10 @@ def main(argv: list[str]) -> None:
     from alignment import grpo
 
     start = time.perf_counter()
-    output_dir = grpo.main(argv[2:])
+    # as from the command line: `malloc: tcmalloc` may restart this process with the allocator preloaded, which runs
+    # this script again on the same arguments (an older revision's `main` has no `restart` and no `malloc` key)
+    restart = {"restart": True} if "restart" in inspect.signature(grpo.main).parameters else {}
+    output_dir = grpo.main(argv[2:], **restart)
     result = {
         "output_dir": str(output_dir),
         "wall_s": time.perf_counter() - start,

@@ -18,14 +18,25 @@ has been freed, blocks up to 32 MiB (a layer's activations and gradients) come f
 resident as it fragments: the training step's peak is then set inside the backward pass (SmolLM2 recipe: 0.5 GiB
 above its start) by new gradient tensors that do not fit the freed activations' holes. The cost is a page fault per
 page of every such block on each micro-batch.
+
+`malloc: tcmalloc` (or `jemalloc`) replaces glibc's malloc for the whole run. An allocator has to be in place before
+the first allocation, so the entry point, right after parsing the recipe and before torch loads, starts itself
+again (`execve`, same process id, same command line) with the library in `LD_PRELOAD`; in the new process the
+variable is set back to what it was, so nothing the run starts (sandboxed programs, workers) inherits it.
+tcmalloc's size-class free lists and page heap reuse a micro-batch's freed blocks for the next one without going
+back to the kernel and without glibc's heap fragmentation: on the SmolLM2 recipe it lowered both the step time and
+the peak (README, "GRPO throughput"). The glibc keys above tune glibc only and are refused beside it.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import glob
 import logging
+import os
 import sys
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +84,89 @@ def hold_freed_memory() -> bool:
         ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD)),
         f"malloc serves blocks up to {MMAP_THRESHOLD >> 20} MiB from its heap and never trims it",
     )
+
+
+# malloc key -> (library stems, Debian/Ubuntu package, conda package)
+MALLOC_LIBRARIES = {
+    "tcmalloc": (("tcmalloc_minimal", "tcmalloc"), "libtcmalloc-minimal4", "gperftools"),
+    "jemalloc": (("jemalloc",), "libjemalloc2", "jemalloc"),
+}
+PRELOAD_BEFORE = "CODEALIGN_LD_PRELOAD_BEFORE"  # LD_PRELOAD as it was before the re-exec ("" when unset)
+
+
+def malloc_library(name: str) -> str:
+    """The shared library of allocator `name`: a soname the dynamic linker finds, or a path under the active
+    environment (conda, a virtualenv's prefix). ValueError naming the package to install where there is none."""
+    stems, debian, conda = MALLOC_LIBRARIES[name]
+    for stem in stems:
+        found = ctypes.util.find_library(stem)
+        if found:
+            return found
+    for prefix in dict.fromkeys(filter(None, (os.environ.get("CONDA_PREFIX"), sys.prefix))):
+        for stem in stems:
+            paths = sorted(glob.glob(os.path.join(prefix, "lib", f"lib{stem}.so*")))
+            if paths:
+                return paths[0]
+    raise ValueError(
+        f"malloc: {name}: no lib{stems[0]}.so on this machine; install it (Debian/Ubuntu: `apt-get install "
+        f"{debian}`, conda: `conda install -c conda-forge {conda}`) or set `malloc: system`"
+    )
+
+
+def loaded_malloc(name: str) -> str | None:
+    """The file of allocator `name` mapped into this process, if it is."""
+    stems = MALLOC_LIBRARIES[name][0]
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    for line in maps.splitlines():
+        path = line.split(maxsplit=5)[-1] if line.count(" ") >= 5 else ""
+        if any(os.path.basename(path).startswith(f"lib{stem}.so") for stem in stems):
+            return path
+    return None
+
+
+def preload_malloc(name: str, reexec: bool) -> str | None:
+    """Make allocator `name` (`malloc` key: system, tcmalloc, jemalloc) this process's malloc.
+
+    `system` does nothing. Otherwise, where the library is already loaded (after the re-exec, or preloaded by the
+    user), returns its path and sets `LD_PRELOAD` back to what it was before the re-exec. Where it is not and
+    `reexec` is true (the entry point run from the command line), starts this command line again with the library
+    preloaded: this call then does not return. An in-process caller (`main(argv)` from Python) gets a ValueError
+    saying how to preload it instead.
+    """
+    if name == "system":
+        return None
+    if not sys.platform.startswith("linux"):
+        raise ValueError(
+            f"malloc: {name} is preloaded with LD_PRELOAD, which this platform lacks: set `malloc: system`"
+        )
+    loaded = loaded_malloc(name)
+    if loaded is not None:
+        before = os.environ.pop(PRELOAD_BEFORE, None)
+        if before is not None:  # our re-exec: children get the user's LD_PRELOAD, not the allocator
+            if before:
+                os.environ["LD_PRELOAD"] = before
+            else:
+                os.environ.pop("LD_PRELOAD", None)
+        logger.info("malloc: %s (%s)", name, loaded)
+        return loaded
+    library = malloc_library(name)
+    if PRELOAD_BEFORE in os.environ:
+        raise RuntimeError(
+            f"malloc: {name}: the process was restarted with LD_PRELOAD={os.environ.get('LD_PRELOAD', '')!r} but "
+            f"{library} is not loaded (a setuid interpreter ignores LD_PRELOAD); set `malloc: system`"
+        )
+    if not reexec:
+        raise ValueError(
+            f"malloc: {name} must be loaded when the process starts: run the stage from the command line "
+            f"(`python -m ...`), or start this Python with LD_PRELOAD={library}"
+        )
+    before = os.environ.get("LD_PRELOAD", "")
+    env = {**os.environ, PRELOAD_BEFORE: before, "LD_PRELOAD": f"{library}:{before}" if before else library}
+    logger.info("malloc: %s: restarting the process with LD_PRELOAD=%s", name, library)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+    raise AssertionError("unreachable: execve returned")  # pragma: no cover

@@ -119,3 +119,29 @@ def test_grpo_cpu_speed_keys_reach_the_trainer_and_the_allocator(tiny_sft_model,
     assert "hold_freed_memory: malloc serves blocks up to 1024 MiB" in done.stderr
     assert "share_prompt_prefix: each distinct prompt computed once per forward; micro-batches hold" in done.stderr
     assert changed(weights(tiny_sft_model), weights(out)), "GRPO left every parameter unchanged"
+
+
+def test_grpo_on_tcmalloc_restarts_preloaded_and_trains(tiny_sft_model, tmp_path):
+    """`malloc: tcmalloc` from the command line: the stage restarts itself once with the library preloaded, finds
+    the library mapped into the restarted process, and trains as usual."""
+    from alignment.run.allocator import malloc_library
+    from tests.integration.run_helpers import run_stage
+
+    try:
+        malloc_library("tcmalloc")
+    except ValueError as err:  # `.ci/setup.sh --sandbox` installs it
+        pytest.skip(f"tcmalloc is not installed here: {err}")
+    out = tmp_path / "grpo-tcmalloc"
+    done = run_stage(
+        "alignment.grpo",
+        [
+            "--config", str(ROOT / "configs/grpo/tiny_cpu.yaml"), "--model_name_or_path", str(tiny_sft_model),
+            "--datasets", str(ROOT / "data/math_small/train.jsonl"), "--reward_funcs", "math", "boxed_format",
+            "--max_completion_length", "24", "--max_steps", "2", "--output_dir", str(out), "--save_strategy", "no",
+            "--malloc", "tcmalloc",
+        ],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "malloc: tcmalloc: restarting the process with LD_PRELOAD=" in done.stderr
+    assert re.search(r"malloc: tcmalloc \(/\S*libtcmalloc\S*\.so\S*\)", done.stderr), done.stderr[-3000:]
+    assert changed(weights(tiny_sft_model), weights(out)), "GRPO left every parameter unchanged"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -88,3 +89,87 @@ def test_hold_and_return_together_are_refused():
     with pytest.raises(ConfigError, match="`hold_freed_memory` and `return_freed_memory` set malloc's thresholds"):
         parse_recipe(CONFIGS, ["--config", "configs/grpo/smollm2_math_cpu.yaml", "--hold_freed_memory", "true",
                                "--return_freed_memory", "true"], prog="python -m alignment.grpo")  # fmt: skip
+
+
+PRELOAD_PROBE = """
+import json, logging, os, subprocess, sys
+from alignment.run.allocator import preload_malloc
+logging.basicConfig(level=logging.INFO)
+before = {"pid": os.getpid(), "preload": os.environ.get("LD_PRELOAD")}
+print(json.dumps({"start": before}))
+loaded = preload_malloc(sys.argv[1], reexec=True)  # restarts this command line once, with the library preloaded
+child = subprocess.run(["sh", "-c", "printf %s \\"${LD_PRELOAD-unset}\\""], capture_output=True, text=True).stdout
+print(json.dumps({**before, "loaded": loaded, "preload_now": os.environ.get("LD_PRELOAD"), "child": child,
+                  "marker": "CODEALIGN_LD_PRELOAD_BEFORE" in os.environ}))
+"""
+
+
+def installed(name: str) -> str:
+    from alignment.run.allocator import malloc_library
+
+    try:
+        return malloc_library(name)
+    except ValueError as err:  # `.ci/setup.sh --sandbox` installs both
+        pytest.skip(f"{name} is not installed here: {err}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD and /proc are Linux facts")
+@pytest.mark.parametrize("name", ["tcmalloc", "jemalloc"])
+def test_preload_malloc_restarts_the_process_with_the_allocator_and_children_do_not_inherit_it(name):
+    installed(name)
+    env = {key: value for key, value in os.environ.items() if key != "LD_PRELOAD"}
+    out = subprocess.run([sys.executable, "-c", PRELOAD_PROBE, name], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    starts, runs = (
+        [line["start"] for line in lines if "start" in line],
+        [line for line in lines if "start" not in line],
+    )
+    assert len(starts) == 2 and len(runs) == 1  # the first run never got past the restart
+    assert starts[0]["pid"] == starts[1]["pid"]  # execve: the same process, started again
+    assert starts[0]["preload"] is None
+    run = runs[0]
+    stem = "libtcmalloc" if name == "tcmalloc" else "libjemalloc"
+    assert os.path.basename(run["loaded"]).startswith(stem)
+    assert run["preload"] is not None and stem in run["preload"]  # the restarted process started preloaded ...
+    assert run["preload_now"] is None and run["child"] == "unset" and not run["marker"]  # ... and then let go
+    assert f"malloc: {name}: restarting the process with LD_PRELOAD=" in out.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD and /proc are Linux facts")
+def test_a_users_own_ld_preload_is_kept_and_needs_no_restart():
+    library = installed("tcmalloc")
+    env = {**os.environ, "LD_PRELOAD": library}  # already preloaded by the user: no restart, nothing changed
+    out = subprocess.run([sys.executable, "-c", PRELOAD_PROBE, "tcmalloc"], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 2  # one start, one result: no restart
+    run = lines[-1]
+    assert run["preload"] == run["preload_now"] == run["child"] == library
+    assert "restarting" not in out.stderr and "malloc: tcmalloc (" in out.stderr
+
+
+def test_malloc_in_process_or_missing_is_a_clear_error(monkeypatch):
+    from alignment.run import allocator
+
+    monkeypatch.setitem(allocator.MALLOC_LIBRARIES, "tcmalloc", (("codealign_absent",), "libabsent0", "absent"))
+    with pytest.raises(ValueError, match=r"no libcodealign_absent\.so.*apt-get install libabsent0.*malloc: system"):
+        allocator.preload_malloc("tcmalloc", reexec=False)
+    if sys.platform.startswith("linux") and allocator.loaded_malloc("jemalloc") is None:
+        installed("jemalloc")
+        with pytest.raises(ValueError, match="must be loaded when the process starts.*LD_PRELOAD="):
+            allocator.preload_malloc("jemalloc", reexec=False)
+    assert allocator.preload_malloc("system", reexec=False) is None
+
+
+@pytest.mark.parametrize("key", ["hold_freed_memory", "return_freed_memory"])
+def test_glibc_keys_beside_another_malloc_are_refused(key):
+    from alignment.grpo import CONFIGS
+    from alignment.run.config import ConfigError, parse_recipe
+
+    with pytest.raises(ConfigError, match=f"`{key}` tunes glibc's malloc, which `malloc: tcmalloc` replaces"):
+        parse_recipe(CONFIGS, ["--config", "configs/grpo/smollm2_math_cpu.yaml", "--malloc", "tcmalloc",
+                               f"--{key}", "true"], prog="python -m alignment.grpo")  # fmt: skip
+    with pytest.raises(ConfigError, match="malloc"):
+        parse_recipe(CONFIGS, ["--config", "configs/grpo/smollm2_math_cpu.yaml", "--malloc", "mimalloc"],
+                     prog="python -m alignment.grpo")  # fmt: skip
