@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> dict:
             if base not in profiles:
                 continue
             before = profiles[base]
-            for name in (name for name in profiles if name.startswith("new")):
+            for name in [variant for variant in profiles if variant.startswith("new")]:
                 new = profiles[name]
                 lines.append(
                     f"{base} -> {name}: step time {before['timing/step_s']:.1f} s -> "

@@ -3,9 +3,9 @@
     python -m bench.grpo_runner RESULT.json -- <alignment.grpo arguments>
     PYTHONPATH=<another checkout> python bench/grpo_runner.py RESULT.json -- ...   # that checkout's stage
 
-Runs `alignment.grpo.main` on the arguments (as its command line does) and writes RESULT.json with the process's peak resident memory and
-wall time. Also registers the benchmark's `constant` reward (1.0 for every completion, no work: the step without
-reward cost) so a variant can name it in `--reward_funcs`.
+Runs `alignment.grpo.main` on the arguments (as its command line does) and writes RESULT.json with the process's
+peak resident memory and wall time. Also registers the benchmark's `constant` reward (1.0 for every completion, no
+work: the step without reward cost) so a variant can name it in `--reward_funcs`.
 """
 
 from __future__ import annotations

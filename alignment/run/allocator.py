@@ -121,7 +121,8 @@ def loaded_malloc(name: str) -> str | None:
     except OSError:
         return None
     for line in maps.splitlines():
-        path = line.split(maxsplit=5)[-1] if line.count(" ") >= 5 else ""
+        fields = line.split(maxsplit=5)  # address, perms, offset, device, inode[, path]
+        path = fields[5] if len(fields) == 6 else ""
         if any(os.path.basename(path).startswith(f"lib{stem}.so") for stem in stems):
             return path
     return None

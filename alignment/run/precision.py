@@ -206,8 +206,8 @@ def add_dense_logprob_head(
     Memory: with gradients, one fp32 (scored tokens x vocabulary) tensor per micro-batch, the logits, which the
     backward turns into their own gradient in place (`_HeadLogProbs`; autograd's `log_softmax` would keep its
     output and build two more of that size in the backward); without, at most `NO_GRAD_HEAD_TOKENS` x vocabulary
-    at a time. Calls without `fused_lm_head=True`
-    (generation) and the cases the dense head does not cover (pre-shifted labels, MoE router logits) go to TRL's.
+    at a time. Calls without `fused_lm_head=True` (generation) and the cases the dense head does not cover
+    (pre-shifted labels, MoE router logits) go to TRL's.
     """
     from trl.trainer.utils import FusedCausalLMOutput
 
@@ -289,9 +289,9 @@ class _HeadLogProbs(torch.autograd.Function):
     log-probs `HEAD_ROWS` rows at a time, and in the backward writes the logits' gradient over the logits in place:
     `grad * (onehot(target) - exp(logits - logsumexp))`, autograd's formula up to rounding. The log-probs are the
     same bits as the autograd path's (the same `log_softmax` on the same rows); the entropy carries no gradient
-    (TRL logs it; an entropy bonus takes the autograd path). Autocast (bf16) is recorded at the forward and restored for the backward's two GEMMs, which
-    then run in the dtype autograd's path would use. A second backward through the same graph is refused by
-    autograd (the saved logits were overwritten).
+    (TRL logs it; an entropy bonus takes the autograd path). Autocast (bf16) is recorded at the forward and
+    restored for the backward's two GEMMs, which then run in the dtype autograd's path would use. A second
+    backward through the same graph is refused by autograd (the saved logits were overwritten).
     """
 
     @staticmethod
